@@ -1,0 +1,1 @@
+//! hotspots: (stub, filled in by its stage).

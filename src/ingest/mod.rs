@@ -1,0 +1,25 @@
+//! Ingest: reads work-order exports (csv, xlsx, jsonl; UTF-8 or GBK; Chinese headers) and
+//! report documents into [`Case`]s, with every rejected row named by file, row, field and reason.
+
+use crate::model::Case;
+
+/// What reading one input produced.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub cases: Vec<Case>,
+    pub rejects: Vec<Reject>,
+    /// Rows read (data rows, or extracted narratives for a report document).
+    pub read: usize,
+    /// Ids that occurred more than once in this input (the last occurrence wins).
+    pub duplicate_ids: Vec<String>,
+}
+
+/// A row that could not become a case.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reject {
+    pub file: String,
+    /// 1-based data row (header is row 0), or paragraph for documents.
+    pub row: usize,
+    pub field: String,
+    pub reason: String,
+}

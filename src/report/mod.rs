@@ -1,0 +1,1 @@
+//! report: (stub, filled in by its stage).

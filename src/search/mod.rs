@@ -1,0 +1,1 @@
+//! search: (stub, filled in by its stage).

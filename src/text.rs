@@ -1,0 +1,176 @@
+//! Chinese segmentation: jieba-rs with the hotline domain dictionary and stopword list.
+//!
+//! One [`Segmenter`] serves the whole pipeline, so the index, the tagger and the hotspot
+//! clustering see the same tokens. The dictionary (`models/dict.txt`: towns, agencies and
+//! hotline terms such as 官渡镇, 住建管理局, 12345, 网络问政, 红黄牌) and the stopword list
+//! (`models/stopwords.txt`) are compiled into the binary; [`Segmenter::with_extra_dict`]
+//! loads another user dictionary on top.
+
+use std::collections::HashSet;
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use jieba_rs::Jieba;
+
+/// The domain dictionary in jieba's `word freq tag` format.
+pub const DOMAIN_DICT: &str = include_str!("../models/dict.txt");
+/// Words dropped by [`Segmenter::terms`].
+pub const STOPWORDS: &str = include_str!("../models/stopwords.txt");
+
+static GLOBAL: LazyLock<Segmenter> = LazyLock::new(Segmenter::new);
+
+/// The process-wide segmenter (jieba's default dictionary plus ours), built on first use.
+pub fn segmenter() -> &'static Segmenter {
+    &GLOBAL
+}
+
+/// jieba-rs with the domain dictionary and the stopword list.
+pub struct Segmenter {
+    jieba: Jieba,
+    stopwords: HashSet<String>,
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Segmenter::new()
+    }
+}
+
+impl Segmenter {
+    /// jieba's default dictionary plus the compiled-in domain dictionary.
+    pub fn new() -> Segmenter {
+        let mut jieba = Jieba::new();
+        load_dict_lines(&mut jieba, DOMAIN_DICT);
+        let stopwords = STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        Segmenter { jieba, stopwords }
+    }
+
+    /// As [`Segmenter::new`], plus a user dictionary file in jieba's format.
+    pub fn with_extra_dict(path: &Path) -> Result<Segmenter> {
+        let mut seg = Segmenter::new();
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("cannot open dictionary {}", path.display()))?;
+        seg.jieba
+            .load_dict(&mut BufReader::new(file))
+            .with_context(|| format!("cannot load dictionary {}", path.display()))?;
+        Ok(seg)
+    }
+
+    /// Raw jieba tokens (HMM on for unknown words), punctuation and spaces included.
+    /// Every token is a slice of `text`, and together they cover it.
+    pub fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect()
+    }
+
+    /// Tokens with their byte offsets in `text`, word characters only (no spaces or
+    /// punctuation), as the search index stores them. ASCII letters are lowercased.
+    pub fn tokens_with_offsets(&self, text: &str) -> Vec<(usize, usize, String)> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .filter(|t| is_word(t.word))
+            .map(|t| (t.byte_start, t.byte_end, normalize_token(t.word)))
+            .collect()
+    }
+
+    /// Word tokens (no spaces or punctuation), normalized: what the search index holds.
+    pub fn tokens(&self, text: &str) -> Vec<String> {
+        self.cut(text)
+            .into_iter()
+            .filter(|t| is_word(t))
+            .map(normalize_token)
+            .collect()
+    }
+
+    /// Word tokens without stopwords: what the tagger and the hotspot clustering read.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.cut(text)
+            .into_iter()
+            .filter(|t| is_word(t))
+            .map(normalize_token)
+            .filter(|t| !self.stopwords.contains(t))
+            .collect()
+    }
+
+    /// True for a word in the stopword list.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(word)
+    }
+
+    /// The underlying jieba instance (for part-of-speech tagging or keyword extraction).
+    pub fn jieba(&self) -> &Jieba {
+        &self.jieba
+    }
+}
+
+/// Adds every `word [freq] [tag]` line to jieba, skipping comments and blank lines.
+fn load_dict_lines(jieba: &mut Jieba, dict: &str) {
+    for line in dict.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let Some(word) = parts.next() else { continue };
+        let freq = parts.next().and_then(|f| f.parse::<usize>().ok());
+        let tag = parts.next();
+        jieba.add_word(word, freq, tag);
+    }
+}
+
+/// True when the token has at least one letter, digit or CJK character.
+pub fn is_word(token: &str) -> bool {
+    token.chars().any(char::is_alphanumeric)
+}
+
+/// Lowercases ASCII and folds full-width ASCII (ＡＢＣ１２３) to half-width.
+pub fn normalize_token(token: &str) -> String {
+    token
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_domain_words_whole() {
+        let seg = segmenter();
+        let toks = seg.tokens("官渡镇至龙仙镇方向路灯不亮，住建管理局未处理12345工单");
+        for w in ["官渡镇", "龙仙镇", "住建管理局", "12345", "工单"] {
+            assert!(toks.iter().any(|t| t == w), "{w} missing from {toks:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_point_into_the_text() {
+        let text = "😀 投诉：ＡＢＣ小区停水，Water off!";
+        for (s, e, t) in segmenter().tokens_with_offsets(text) {
+            assert_eq!(normalize_token(&text[s..e]), t);
+        }
+    }
+
+    #[test]
+    fn terms_drop_stopwords() {
+        let terms = segmenter().terms("希望相关部门尽快处理路灯问题");
+        assert!(terms.contains(&"路灯".to_string()));
+        assert!(!terms.contains(&"希望".to_string()));
+    }
+}
