@@ -23,3 +23,18 @@ pub struct Reject {
     pub field: String,
     pub reason: String,
 }
+
+/// How to read an input.
+#[derive(Debug, Default, Clone)]
+pub struct ReadOptions {
+    /// Field → column header overrides (`--map narrative=内容`), applied over the automatic mapping.
+    pub map: Vec<(String, String)>,
+    /// The xlsx sheet to read (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// Reads one input file (csv, xlsx, jsonl or a report document, by extension or content)
+/// into cases and rejects. Fails only when the file cannot be read at all.
+pub fn read_path(path: &std::path::Path, _opts: &ReadOptions) -> anyhow::Result<Batch> {
+    anyhow::bail!("{}: ingest is not implemented yet", path.display())
+}
