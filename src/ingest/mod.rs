@@ -10,15 +10,19 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
     /// Rows read (data rows, or extracted narratives for a report document).
     pub read: usize,
-    /// Ids that occurred more than once in this input (the last occurrence wins).
+    /// Ids that occurred more than once in this input (the last occurrence wins and is the
+    /// only one in `cases`), each listed once.
     pub duplicate_ids: Vec<String>,
+    /// Rows dropped because a later row had the same id.
+    pub duplicate_rows: usize,
 }
 
 /// A row that could not become a case.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Reject {
     pub file: String,
-    /// 1-based data row (header is row 0), or paragraph for documents.
+    /// Row as a spreadsheet shows it (header = 1, first data row = 2); line for jsonl;
+    /// paragraph for report documents.
     pub row: usize,
     pub field: String,
     pub reason: String,
