@@ -17,6 +17,7 @@ pub mod model;
 pub mod report;
 pub mod search;
 pub mod tag;
+pub mod testdata;
 pub mod text;
 
 pub use model::{Case, Kind, RecordType, Satisfaction, Source, Status, Tags};
