@@ -3,10 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 
 use super::IndexArgs;
+use crate::index::CaseStore;
+use crate::ingest::ReadOptions;
+use crate::pipeline::{ingest_paths, IngestOptions, IngestReport, DEFAULT_COMMIT_EVERY};
+
+/// Rejected rows printed in the human summary before `... and N more`.
+const SHOWN_REJECTS: usize = 5;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -24,8 +30,148 @@ pub struct IngestArgs {
     /// Print the summary as JSON, with the list of rejected rows.
     #[arg(long)]
     pub json: bool,
+    /// Commit after this many new or changed cases (a killed run loses at most that many).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_COMMIT_EVERY, hide = true)]
+    pub commit_every: usize,
 }
 
-pub fn run(_args: IngestArgs) -> Result<ExitCode> {
-    anyhow::bail!("ingest: not implemented yet")
+pub fn run(args: IngestArgs) -> Result<ExitCode> {
+    let map = parse_map(&args.map)?;
+    let store = CaseStore::open(&args.index.index)?;
+    let opts = IngestOptions {
+        read: ReadOptions {
+            map,
+            sheet: args.sheet.clone(),
+        },
+        commit_every: args.commit_every.max(1),
+        tag: true,
+        progress: !args.json,
+    };
+    let report = ingest_paths(&store, &args.paths, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", human(&report, &args.index.index.display().to_string()));
+    }
+    for f in report.files.iter().filter(|f| f.error.is_some()) {
+        eprintln!(
+            "hotline: error: {}",
+            f.error.as_deref().unwrap_or("cannot read")
+        );
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Parses `--map field=列名` pairs.
+fn parse_map(pairs: &[String]) -> Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((f, c)) if !f.trim().is_empty() && !c.trim().is_empty() => {
+                Ok((f.trim().to_string(), c.trim().to_string()))
+            }
+            _ => bail!("--map {p:?}: expected FIELD=列名, e.g. --map narrative=诉求内容"),
+        })
+        .collect()
+}
+
+/// The summary as a person reads it.
+fn human(r: &IngestReport, index: &str) -> String {
+    let mut out = String::new();
+    for f in &r.files {
+        match &f.error {
+            Some(e) => out.push_str(&format!("{}: NOT READ: {e}\n", f.file)),
+            None => {
+                out.push_str(&format!(
+                    "{}: read {}, added {}, updated {}, unchanged {}, rejected {}",
+                    f.file, f.read, f.added, f.updated, f.unchanged, f.rejected
+                ));
+                if !f.duplicate_ids.is_empty() {
+                    out.push_str(&format!(
+                        ", duplicate ids {} ({} rows dropped)",
+                        f.duplicate_ids.len(),
+                        f.duplicate_rows
+                    ));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&format!(
+        "total: read {}, added {}, updated {}, unchanged {}, rejected {}, duplicate ids {} ({} rows dropped)",
+        r.read, r.added, r.updated, r.unchanged, r.rejected, r.duplicate_ids, r.duplicate_rows
+    ));
+    if r.failed > 0 {
+        out.push_str(&format!(", {} input(s) not read", r.failed));
+    }
+    out.push('\n');
+    if !r.rejects.is_empty() {
+        out.push_str("rejected rows:\n");
+        for j in r.rejects.iter().take(SHOWN_REJECTS) {
+            out.push_str(&format!(
+                "  {} row {}, {}: {}\n",
+                j.file, j.row, j.field, j.reason
+            ));
+        }
+        if r.rejects.len() > SHOWN_REJECTS {
+            out.push_str(&format!(
+                "  ... and {} more (--json lists them all)\n",
+                r.rejects.len() - SHOWN_REJECTS
+            ));
+        }
+    }
+    out.push_str(&format!("index {index}: {} cases\n", r.stored));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Reject;
+    use crate::pipeline::FileReport;
+
+    #[test]
+    fn parses_map_pairs() {
+        let m = parse_map(&["narrative=诉求内容".into(), " id = 编号 ".into()]).unwrap();
+        assert_eq!(m[0], ("narrative".into(), "诉求内容".into()));
+        assert_eq!(m[1], ("id".into(), "编号".into()));
+        assert!(parse_map(&["narrative".into()]).is_err());
+        assert!(parse_map(&["=x".into()]).is_err());
+    }
+
+    #[test]
+    fn human_summary_lists_a_few_rejects_then_the_rest_as_a_count() {
+        let rejects: Vec<Reject> = (0..8)
+            .map(|i| Reject {
+                file: "a.csv".into(),
+                row: i + 2,
+                field: "narrative".into(),
+                reason: "empty".into(),
+            })
+            .collect();
+        let r = IngestReport {
+            read: 10,
+            added: 2,
+            rejected: 8,
+            rejects,
+            stored: 2,
+            files: vec![FileReport {
+                file: "a.csv".into(),
+                read: 10,
+                cases: 2,
+                added: 2,
+                rejected: 8,
+                ..FileReport::default()
+            }],
+            ..IngestReport::default()
+        };
+        let text = human(&r, "idx");
+        assert!(text.contains("a.csv row 2, narrative: empty"));
+        assert!(text.contains("... and 3 more"));
+        assert!(text.contains("index idx: 2 cases"));
+    }
 }
