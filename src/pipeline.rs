@@ -104,10 +104,7 @@ pub fn ingest_paths(
 ) -> Result<IngestReport> {
     // Take the lock first: a second ingest fails before reading anything.
     let mut upserter = store.upserter()?;
-    let batches: Vec<Result<Batch>> = paths
-        .par_iter()
-        .map(|p| read_path(p, &opts.read))
-        .collect();
+    let batches: Vec<Result<Batch>> = paths.par_iter().map(|p| read_path(p, &opts.read)).collect();
 
     let mut report = IngestReport::default();
     let total_cases: usize = batches
@@ -115,7 +112,10 @@ pub fn ingest_paths(
         .filter_map(|b| b.as_ref().ok())
         .map(|b| b.cases.len())
         .sum();
-    let bar = progress_bar(opts.progress && total_cases > PROGRESS_MIN_CASES, total_cases);
+    let bar = progress_bar(
+        opts.progress && total_cases > PROGRESS_MIN_CASES,
+        total_cases,
+    );
 
     for (path, batch) in paths.iter().zip(batches) {
         let mut file = FileReport {

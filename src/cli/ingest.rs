@@ -49,9 +49,9 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     };
     let report = ingest_paths(&store, &args.paths, &opts)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        print!("{}", human(&report, &args.index.index.display().to_string()));
+        emit(&human(&report, &args.index.index.display().to_string()))?;
     }
     for f in report.files.iter().filter(|f| f.error.is_some()) {
         eprintln!(
@@ -64,6 +64,16 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 /// Parses `--map field=列名` pairs.

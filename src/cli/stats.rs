@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
+use super::ingest::emit;
 use super::IndexArgs;
 use crate::index::{CaseStore, NameCount, Stats};
 
@@ -24,9 +25,9 @@ pub fn run(args: StatsArgs) -> Result<ExitCode> {
     let store = CaseStore::open_existing(&args.index.index)?;
     let stats = store.stats()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&stats)?))?;
     } else {
-        print!("{}", human(&stats));
+        emit(&human(&stats))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -41,7 +42,13 @@ fn human(s: &Stats) -> String {
     if s.no_month > 0 {
         out.push_str(&format!("  (无日期) {:>6}\n", s.no_month));
     }
-    section(&mut out, "by kind (诉求类型)", &s.by_kind, s.no_kind, usize::MAX);
+    section(
+        &mut out,
+        "by kind (诉求类型)",
+        &s.by_kind,
+        s.no_kind,
+        usize::MAX,
+    );
     section(
         &mut out,
         "by department (承办单位)",
@@ -49,7 +56,13 @@ fn human(s: &Stats) -> String {
         s.no_department,
         SHOWN_DEPARTMENTS,
     );
-    section(&mut out, "by status (办理状态)", &s.by_status, s.no_status, usize::MAX);
+    section(
+        &mut out,
+        "by status (办理状态)",
+        &s.by_status,
+        s.no_status,
+        usize::MAX,
+    );
     section(&mut out, "by record type", &s.by_record, 0, usize::MAX);
     out
 }
