@@ -65,6 +65,12 @@ pub struct FileReport {
     pub duplicate_ids: Vec<String>,
     /// Rows dropped because a later row had the same id.
     pub duplicate_rows: usize,
+    /// The detected text encoding (csv, report documents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Notes from the reader that rejected nothing (a `--map` column this file lacks ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Why the input could not be read at all (nothing of it was stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -136,6 +142,8 @@ pub fn ingest_paths(
         file.rejected = batch.rejects.len();
         file.duplicate_ids = batch.duplicate_ids;
         file.duplicate_rows = batch.duplicate_rows;
+        file.encoding = batch.encoding;
+        file.warnings = batch.warnings;
         report.text_bytes += batch.cases.iter().map(text_bytes).sum::<u64>();
         report.rejects.extend(batch.rejects);
 

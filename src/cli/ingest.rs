@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::IndexArgs;
@@ -36,7 +36,7 @@ pub struct IngestArgs {
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
-    let map = parse_map(&args.map)?;
+    let map = ReadOptions::parse_map(&args.map)?;
     let store = CaseStore::open(&args.index.index)?;
     let opts = IngestOptions {
         read: ReadOptions {
@@ -76,19 +76,6 @@ pub(crate) fn emit(text: &str) -> Result<()> {
     }
 }
 
-/// Parses `--map field=列名` pairs.
-fn parse_map(pairs: &[String]) -> Result<Vec<(String, String)>> {
-    pairs
-        .iter()
-        .map(|p| match p.split_once('=') {
-            Some((f, c)) if !f.trim().is_empty() && !c.trim().is_empty() => {
-                Ok((f.trim().to_string(), c.trim().to_string()))
-            }
-            _ => bail!("--map {p:?}: expected FIELD=列名, e.g. --map narrative=诉求内容"),
-        })
-        .collect()
-}
-
 /// The summary as a person reads it.
 fn human(r: &IngestReport, index: &str) -> String {
     let mut out = String::new();
@@ -108,6 +95,9 @@ fn human(r: &IngestReport, index: &str) -> String {
                     ));
                 }
                 out.push('\n');
+                for w in &f.warnings {
+                    out.push_str(&format!("  warning: {w}\n"));
+                }
             }
         }
     }
@@ -143,15 +133,6 @@ mod tests {
     use super::*;
     use crate::ingest::Reject;
     use crate::pipeline::FileReport;
-
-    #[test]
-    fn parses_map_pairs() {
-        let m = parse_map(&["narrative=诉求内容".into(), " id = 编号 ".into()]).unwrap();
-        assert_eq!(m[0], ("narrative".into(), "诉求内容".into()));
-        assert_eq!(m[1], ("id".into(), "编号".into()));
-        assert!(parse_map(&["narrative".into()]).is_err());
-        assert!(parse_map(&["=x".into()]).is_err());
-    }
 
     #[test]
     fn human_summary_lists_a_few_rejects_then_the_rest_as_a_count() {

@@ -35,9 +35,20 @@ pub fn run(args: StatsArgs) -> Result<ExitCode> {
 /// The counts as a person reads them.
 fn human(s: &Stats) -> String {
     let mut out = format!("{} cases\n", s.total);
-    out.push_str("\nby month (受理月份):\n");
+    out.push_str("\nby month (受理月份), one line a year:\n");
+    let mut years: Vec<(&str, u64, Vec<String>)> = Vec::new();
     for (m, n) in &s.by_month {
-        out.push_str(&format!("  {m}  {n:>8}\n"));
+        let (y, mm) = m.split_once('-').unwrap_or((m.as_str(), ""));
+        if years.last().is_none_or(|(last, _, _)| *last != y) {
+            years.push((y, 0, Vec::new()));
+        }
+        if let Some((_, total, cells)) = years.last_mut() {
+            *total += n;
+            cells.push(format!("{mm}:{n}"));
+        }
+    }
+    for (y, total, cells) in years {
+        out.push_str(&format!("  {y} {total:>8}  {}\n", cells.join(" ")));
     }
     if s.no_month > 0 {
         out.push_str(&format!("  (无日期) {:>6}\n", s.no_month));
