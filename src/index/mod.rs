@@ -266,9 +266,9 @@ impl CaseStore {
     pub fn upsert_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<UpsertSummary> {
         let mut pending = HashMap::new();
         let (changes, summary) = self.classify(cases, &mut pending)?;
-        for (case, change) in cases.iter().zip(changes) {
+        for (case, (change, hash)) in cases.iter().zip(changes) {
             if change != Change::Unchanged {
-                self.write(writer, case)?;
+                self.write(writer, case.clone(), hash)?;
             }
         }
         Ok(summary)
@@ -279,15 +279,16 @@ impl CaseStore {
     /// The caller commits `writer`.
     pub fn replace_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<()> {
         for case in cases {
-            self.write(writer, case)?;
+            let hash = hash64(&case.content_hash());
+            self.write(writer, case.clone(), hash)?;
         }
         Ok(())
     }
 
-    /// Deletes the stored case with `id` (if any) and adds `case`; not committed.
-    fn write(&self, writer: &IndexWriter, case: &Case) -> Result<()> {
+    /// Deletes the stored case with `case.id` (if any) and adds `case`; not committed.
+    fn write(&self, writer: &IndexWriter, case: Case, hash: u64) -> Result<()> {
         writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
-        writer.add_document(self.to_doc(case, &case.content_hash())?)?;
+        writer.add_document(self.into_doc(case, hash)?)?;
         Ok(())
     }
 
@@ -297,7 +298,7 @@ impl CaseStore {
         &self,
         cases: &[Case],
         pending: &mut HashMap<String, u64>,
-    ) -> Result<(Vec<Change>, UpsertSummary)> {
+    ) -> Result<(Vec<(Change, u64)>, UpsertSummary)> {
         let hashes: Vec<u64> = cases.iter().map(|c| hash64(&c.content_hash())).collect();
         let unseen: Vec<&str> = cases
             .iter()
@@ -325,7 +326,7 @@ impl CaseStore {
             if change != Change::Unchanged {
                 pending.insert(case.id.clone(), hash);
             }
-            changes.push(change);
+            changes.push((change, hash));
         }
         Ok((changes, summary))
     }
@@ -368,16 +369,14 @@ impl CaseStore {
 
     /// The tantivy document for a case; `hash` is its [`Case::content_hash`].
     pub fn to_doc(&self, case: &Case, hash: &str) -> Result<TantivyDocument> {
+        self.into_doc(case.clone(), hash64(hash))
+    }
+
+    /// The tantivy document for a case, moving its texts into the document; `hash` is the
+    /// [`hash64`] of its content hash.
+    pub fn into_doc(&self, mut case: Case, hash: u64) -> Result<TantivyDocument> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.id, &case.id);
-        if let Some(t) = &case.title {
-            doc.add_text(f.title, t);
-        }
-        doc.add_text(f.narrative, &case.narrative);
-        if let Some(r) = &case.reply {
-            doc.add_text(f.reply, r);
-        }
         if let Some(at) = case.received_at {
             doc.add_date(f.received_at, to_tantivy_date(at));
             doc.add_text(f.month, at.format("%Y-%m").to_string());
@@ -394,22 +393,23 @@ impl CaseStore {
         if let Some(s) = case.status {
             doc.add_text(f.status, s.as_str());
         }
-        doc.add_text(f.record, record_name(case));
+        doc.add_text(f.record, record_name(&case));
         if let Some(tags) = &case.tags {
             doc.add_text(f.category, &tags.category);
             doc.add_text(f.topic, &tags.topic);
         }
         doc.add_u64(f.likes, case.likes.unwrap_or(0) as u64);
-        doc.add_u64(f.hash, hash64(hash));
-        // The long texts are stored once, in their own fields.
-        let slim = Case {
-            id: String::new(),
-            title: None,
-            narrative: String::new(),
-            reply: None,
-            ..case.clone()
-        };
-        doc.add_text(f.json, serde_json::to_string(&slim)?);
+        doc.add_u64(f.hash, hash);
+        // The id and the long texts are stored once, in their own fields.
+        doc.add_text(f.id, std::mem::take(&mut case.id));
+        if let Some(t) = case.title.take() {
+            doc.add_text(f.title, t);
+        }
+        doc.add_text(f.narrative, std::mem::take(&mut case.narrative));
+        if let Some(r) = case.reply.take() {
+            doc.add_text(f.reply, r);
+        }
+        doc.add_text(f.json, serde_json::to_string(&case)?);
         Ok(doc)
     }
 
@@ -500,16 +500,16 @@ impl Upserter<'_> {
         prepare: impl FnOnce(&mut [Case]),
     ) -> Result<UpsertSummary> {
         let (changes, summary) = self.store.classify(&cases, &mut self.pending)?;
-        let mut changed: Vec<Case> = cases
+        let (mut changed, hashes): (Vec<Case>, Vec<u64>) = cases
             .into_iter()
             .zip(changes)
-            .filter(|(_, c)| *c != Change::Unchanged)
-            .map(|(case, _)| case)
-            .collect();
+            .filter(|(_, (c, _))| *c != Change::Unchanged)
+            .map(|(case, (_, hash))| (case, hash))
+            .unzip();
         prepare(&mut changed);
         let writer = self.writer.as_ref().context("upserter already finished")?;
-        for case in &changed {
-            self.store.write(writer, case)?;
+        for (case, hash) in changed.into_iter().zip(hashes) {
+            self.store.write(writer, case, hash)?;
         }
         Ok(summary)
     }
