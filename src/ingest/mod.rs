@@ -11,7 +11,9 @@ pub mod csv;
 pub mod dates;
 pub mod encoding;
 pub mod headers;
+pub mod jsonl;
 pub mod rows;
+pub mod xlsx;
 
 use std::path::Path;
 
@@ -138,8 +140,8 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Batch> {
     let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot read"))?;
     match detect_format(path, &bytes) {
         Format::Csv => csv::read_csv(&file, &bytes, opts),
-        Format::Xlsx => anyhow::bail!("{file}: xlsx is not implemented yet"),
-        Format::Jsonl => anyhow::bail!("{file}: jsonl is not implemented yet"),
+        Format::Xlsx => xlsx::read_xlsx(&file, bytes, opts),
+        Format::Jsonl => jsonl::read_jsonl(&file, &bytes, opts),
         Format::Report => anyhow::bail!("{file}: report documents are not implemented yet"),
     }
 }
