@@ -300,3 +300,35 @@ fn xlsx_first_sheet_or_named_sheet_with_serial_and_string_dates() {
     };
     assert!(read_path(&path, &opts).is_err());
 }
+
+#[test]
+fn xlsx_title_row_above_the_header() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("titled.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(
+        1,
+        0,
+        1,
+        2,
+        "2024年5月工单明细",
+        &rust_xlsxwriter::Format::new(),
+    )
+    .unwrap();
+    for (c, h) in ["工单编号", "诉求内容", "满意度"].iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "T1").unwrap();
+    ws.write_string(3, 1, "江尾镇农贸市场排水沟堵塞发臭。")
+        .unwrap();
+    ws.write_string(3, 2, "基本满意").unwrap();
+    wb.save(&path).unwrap();
+    let b = read(&path);
+    assert_eq!(b.cases.len(), 1);
+    let c = &b.cases[0];
+    assert_eq!(c.source.locator, "row 4");
+    assert_eq!(c.satisfaction, Some(Satisfaction::BasicallySatisfied));
+    assert_eq!(c.town.as_deref(), Some("江尾镇"));
+}
