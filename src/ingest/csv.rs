@@ -30,6 +30,49 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     }
 }
 
+/// How many leading records may be tried as the header row.
+const HEADER_SEARCH: usize = 10;
+
+fn is_blank(rec: &csv::ByteRecord) -> bool {
+    rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Rows as a spreadsheet numbers them: the csv reader skips blank lines and a quoted cell may
+/// span lines, so the row is counted from record positions and embedded newlines.
+#[derive(Default)]
+struct RowCounter {
+    /// The line after the last record.
+    next_line: u64,
+    /// The spreadsheet row of the last record.
+    row: usize,
+}
+
+impl RowCounter {
+    fn row_of(&mut self, rec: &csv::ByteRecord, body: &[u8]) -> usize {
+        let next = self.next_line.max(1);
+        // A record's position is where the reader began, before the blank lines it skipped.
+        let start = rec.position().map_or(next, |p| {
+            let mut line = p.line();
+            let rest = body.get(p.byte() as usize..).unwrap_or_default();
+            let mut i = 0;
+            while i < rest.len() && (rest[i] == b'\n' || rest[i] == b'\r') {
+                if rest[i] == b'\n' {
+                    line += 1;
+                }
+                i += 1;
+            }
+            line
+        });
+        self.row += 1 + start.saturating_sub(next) as usize;
+        let newlines: usize = rec
+            .iter()
+            .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+            .sum();
+        self.next_line = start + 1 + newlines as u64;
+        self.row
+    }
+}
+
 /// Reads a delimited file held in `bytes`.
 pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     let detected = detect(bytes);
@@ -56,36 +99,53 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         .delimiter(sniff_delimiter(body))
         .from_reader(body);
     let mut records = reader.byte_records();
-    let header = match records.next() {
-        Some(r) => r.with_context(|| format!("{file}: cannot read the header row"))?,
-        None => anyhow::bail!("{file}: empty file, no header row"),
-    };
-    let headers: Vec<String> = header
-        .iter()
-        .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
-        .collect();
-    let mapping = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
-    if mapping.column(Field::Narrative).is_none() {
-        anyhow::bail!(
-            "{file}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
-            headers.join(", ")
-        );
+    let mut rows = RowCounter::default();
+    // The header: the first of the first ten non-blank records that maps a narrative column
+    // (exports often put a title row such as `2024年5月工单明细` above it).
+    let mut first_headers: Option<Vec<String>> = None;
+    let mut mapping = None;
+    for _ in 0..HEADER_SEARCH {
+        let Some(rec) = records.next() else { break };
+        let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
+        rows.row_of(&rec, body);
+        if is_blank(&rec) {
+            continue;
+        }
+        let headers: Vec<String> = rec
+            .iter()
+            .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
+            .collect();
+        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
+        if m.column(Field::Narrative).is_some() {
+            mapping = Some(m);
+            break;
+        }
+        first_headers.get_or_insert(headers);
     }
+    let Some(mapping) = mapping else {
+        match first_headers {
+            Some(h) => anyhow::bail!(
+                "{file}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
+                h.join(", ")
+            ),
+            None => anyhow::bail!("{file}: empty file, no header row"),
+        }
+    };
     for w in &mapping.warnings {
         col.warn(format!("{file}: {w}"));
     }
-    let mut row = 1usize;
     for rec in records {
-        row += 1;
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
+                let row = rows.row + 1;
                 col.count_read();
                 col.reject(row, "", format!("unreadable csv record: {e}"));
                 continue;
             }
         };
-        if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        let row = rows.row_of(&rec, body);
+        if is_blank(&rec) {
             continue;
         }
         let mut cells = Vec::with_capacity(rec.len());
@@ -120,6 +180,14 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_count_blank_lines_and_title_rows() {
+        let text = "2024年5月工单明细,,\n编号,诉求内容,单位\nA,路灯不亮,城管局\n\nB,\"井盖\n丢失\",城管局\nC,噪音,环保局\n";
+        let b = read_csv("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let rows: Vec<&str> = b.cases.iter().map(|c| c.source.locator.as_str()).collect();
+        assert_eq!(rows, ["row 3", "row 5", "row 6"]);
+    }
 
     #[test]
     fn sniffs_delimiters() {

@@ -153,6 +153,7 @@ impl Field {
                 "事件描述",
                 "工单内容",
                 "内容",
+                "分词文本",
                 "query",
                 "narrative",
                 "content",

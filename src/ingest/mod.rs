@@ -11,7 +11,10 @@ pub mod csv;
 pub mod dates;
 pub mod encoding;
 pub mod headers;
+pub mod jsonl;
+pub mod report_doc;
 pub mod rows;
+pub mod xlsx;
 
 use std::path::Path;
 
@@ -41,8 +44,8 @@ pub struct Batch {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Reject {
     pub file: String,
-    /// Row as a spreadsheet shows it (header = 1, first data row = 2); line for jsonl;
-    /// paragraph for report documents.
+    /// Row as a spreadsheet shows it (header = 1, first data row = 2); line for jsonl (element
+    /// for a JSON array); for report documents, the line the case's paragraph starts on.
     pub row: usize,
     pub field: String,
     pub reason: String,
@@ -138,8 +141,8 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Batch> {
     let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot read"))?;
     match detect_format(path, &bytes) {
         Format::Csv => csv::read_csv(&file, &bytes, opts),
-        Format::Xlsx => anyhow::bail!("{file}: xlsx is not implemented yet"),
-        Format::Jsonl => anyhow::bail!("{file}: jsonl is not implemented yet"),
-        Format::Report => anyhow::bail!("{file}: report documents are not implemented yet"),
+        Format::Xlsx => xlsx::read_xlsx(&file, bytes, opts),
+        Format::Jsonl => jsonl::read_jsonl(&file, &bytes, opts),
+        Format::Report => report_doc::read_report(&file, &bytes),
     }
 }

@@ -119,6 +119,10 @@ static TOWNS: LazyLock<Option<Regex>> = LazyLock::new(|| {
             let tag = parts.nth(1)?;
             (tag == "ns"
                 && !word.starts_with('#')
+                && !matches!(
+                    word,
+                    "街道办事处" | "办事处" | "乡镇" | "街道" | "镇" | "乡"
+                )
                 && (word.ends_with('镇')
                     || word.ends_with('乡')
                     || word.ends_with("街道")
