@@ -45,7 +45,11 @@ fn texts() -> (Vec<String>, &'static str) {
     let mut out = Vec::new();
     for e in std::fs::read_dir(corpus).into_iter().flatten().flatten() {
         if let Ok(t) = std::fs::read_to_string(e.path()) {
-            out.extend(t.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
+            out.extend(
+                t.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
         }
     }
     (out, "corpus seeds")
@@ -72,7 +76,12 @@ fn main() {
     g.throughput(Throughput::Bytes(bytes as u64));
     g.sampling_mode(SamplingMode::Flat);
     g.bench_function("jieba_cut_1_thread", |b| {
-        b.iter(|| texts.iter().map(|t| jieba.cut(t, true).len()).sum::<usize>())
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| jieba.cut(t, true).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("jieba_cut_parallel", |b| {
         b.iter(|| {
