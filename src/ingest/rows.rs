@@ -98,6 +98,20 @@ fn parse_bool(cell: &Cell) -> Option<bool> {
     }
 }
 
+/// [`Kind::parse`], plus what 12345 exports also write: 求决 (a request to resolve something)
+/// and a bare 反映.
+fn parse_kind(s: &str) -> Option<Kind> {
+    Kind::parse(s).or_else(|| {
+        if s.contains("求决") {
+            Some(Kind::HelpRequest)
+        } else if s.contains("反映") {
+            Some(Kind::Complaint)
+        } else {
+            None
+        }
+    })
+}
+
 fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
     match cell {
         Cell::Empty => Ok(None),
@@ -207,7 +221,7 @@ pub fn build_case(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = opt_text(cell).and_then(|t| Kind::parse(&t)),
+            Field::Kind => case.kind = opt_text(cell).and_then(|t| parse_kind(&t)),
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),
