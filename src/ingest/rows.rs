@@ -61,9 +61,18 @@ pub fn clean(s: &str) -> &str {
 }
 
 fn opt_text(cell: &Cell) -> Option<String> {
-    let t = cell.text();
-    let t = clean(&t);
-    (!t.is_empty()).then(|| t.to_string())
+    match cell {
+        Cell::Text(s) => {
+            let t = clean(s);
+            (!t.is_empty()).then(|| t.to_string())
+        }
+        Cell::Empty => None,
+        other => {
+            let t = other.text();
+            let t = clean(&t);
+            (!t.is_empty()).then(|| t.to_string())
+        }
+    }
 }
 
 fn parse_count(cell: &Cell) -> Option<u32> {
