@@ -114,6 +114,7 @@ fn oversized_cells_are_rejected() {
         (3, "narrative")
     );
     assert!(b.rejects[0].reason.contains("1 MB"));
+    assert!(b.rejects[0].file.ends_with("big.csv"));
 }
 
 #[test]
