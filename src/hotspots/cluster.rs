@@ -10,7 +10,10 @@
 //!    average similarity between their members (computed exactly from the clusters' sum
 //!    vectors) is at least [`ClusterParams::merge_threshold`] — average linkage, which
 //!    does not chain one problem into the next the way single linkage does;
-//! 4. two clusters whose dominant places differ are never merged (one hotspot, one place).
+//! 4. two clusters whose dominant places differ are never merged (one hotspot, one place),
+//!    and a merge that leaves no dominant place needs a higher average similarity;
+//! 5. near-duplicate clusters (centroid cosine at least
+//!    [`ClusterParams::duplicate_threshold`]) are merged last.
 //!
 //! [`kmeans_baseline`] is the measured alternative: random projection of the same vectors
 //! to a dense space and linfa's KMeans.
@@ -28,6 +31,12 @@ pub struct ClusterParams {
     pub edge_threshold: f32,
     /// Least average pairwise cosine of two clusters to merge them.
     pub merge_threshold: f32,
+    /// The same, when the merged cluster would have no place that most of its cases name
+    /// (template letters on different subjects share only generic words).
+    pub merge_threshold_no_place: f32,
+    /// Least cosine between two clusters' centroids to merge them as near-duplicates after
+    /// the agglomeration.
+    pub duplicate_threshold: f32,
     /// How many of a case's strongest features find its candidates.
     pub probe_features: usize,
     /// Features in more than this fraction of the cases (at least 50 cases) are not used to
@@ -40,6 +49,8 @@ impl Default for ClusterParams {
         ClusterParams {
             edge_threshold: 0.35,
             merge_threshold: 0.25,
+            merge_threshold_no_place: 0.35,
+            duplicate_threshold: 0.6,
             probe_features: 12,
             max_df_fraction: 0.02,
         }
@@ -101,6 +112,60 @@ struct Group {
 }
 
 impl Group {
+    fn single(docs: &[SparseVec], places: &[Vec<u32>], i: u32) -> Group {
+        Group {
+            members: vec![i],
+            sum: docs[i as usize].iter().copied().collect(),
+            norm2: 1.0,
+            places: places[i as usize].iter().map(|&p| (p, 1)).collect(),
+        }
+    }
+
+    /// Dot product of the two sums.
+    fn cross(&self, other: &Group) -> f32 {
+        let (small, large) = if self.sum.len() <= other.sum.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        small
+            .sum
+            .iter()
+            .map(|(f, w)| w * large.sum.get(f).copied().unwrap_or(0.0))
+            .sum()
+    }
+
+    /// True when both have a dominant place and neither names the other's.
+    fn clashes(&self, other: &Group) -> bool {
+        match (self.dominant_place(), other.dominant_place()) {
+            (Some(p), Some(q)) => {
+                p != q && !self.places.contains_key(&q) && !other.places.contains_key(&p)
+            }
+            _ => false,
+        }
+    }
+
+    /// Absorbs `other`, whose sums' dot product with this one's is `cross`.
+    fn absorb(&mut self, other: Group, cross: f32) {
+        self.members.extend_from_slice(&other.members);
+        self.norm2 += other.norm2 + 2.0 * cross;
+        for (f, w) in other.sum {
+            *self.sum.entry(f).or_insert(0.0) += w;
+        }
+        for (p, c) in other.places {
+            *self.places.entry(p).or_insert(0) += c;
+        }
+    }
+
+    /// The place most members name, if more than half the members name one.
+    fn dominant_place_after(&self, other: &Group) -> bool {
+        let n = (self.members.len() + other.members.len()) as u32;
+        self.places
+            .iter()
+            .any(|(p, c)| (c + other.places.get(p).copied().unwrap_or(0)) * 2 > n)
+            || other.places.iter().any(|(_, c)| c * 2 > n)
+    }
+
     fn dominant_place(&self) -> Option<u32> {
         let n = self.members.len() as u32;
         self.places
@@ -118,7 +183,7 @@ pub fn cluster(docs: &[SparseVec], places: &[Vec<u32>], params: &ClusterParams) 
     agglomerate(docs, places, &edges, params)
 }
 
-/// Average-linkage merging along `edges` (strongest first).
+/// Average-linkage merging along `edges` (strongest first), then the near-duplicate pass.
 pub fn agglomerate(
     docs: &[SparseVec],
     places: &[Vec<u32>],
@@ -128,62 +193,128 @@ pub fn agglomerate(
     let n = docs.len();
     let mut owner: Vec<u32> = (0..n as u32).collect();
     let mut groups: HashMap<u32, Group> = HashMap::new();
-    let group_of = |i: u32| Group {
-        members: vec![i],
-        sum: docs[i as usize].iter().copied().collect(),
-        norm2: 1.0,
-        places: places[i as usize].iter().map(|&p| (p, 1)).collect(),
-    };
     for &(i, j, _) in edges {
         let (a, b) = (owner[i as usize], owner[j as usize]);
         if a == b {
             continue;
         }
-        let ga = groups.remove(&a).unwrap_or_else(|| group_of(a));
-        let gb = groups.remove(&b).unwrap_or_else(|| group_of(b));
-        let (small, large) = if ga.members.len() <= gb.members.len() {
-            (ga, gb)
+        let ga = groups
+            .remove(&a)
+            .unwrap_or_else(|| Group::single(docs, places, a));
+        let gb = groups
+            .remove(&b)
+            .unwrap_or_else(|| Group::single(docs, places, b));
+        let cross = ga.cross(&gb);
+        let avg = cross / (ga.members.len() * gb.members.len()) as f32;
+        let threshold = if ga.dominant_place_after(&gb) {
+            params.merge_threshold
         } else {
-            (gb, ga)
+            params.merge_threshold_no_place
         };
-        let cross: f32 = small
-            .sum
-            .iter()
-            .map(|(f, w)| w * large.sum.get(f).copied().unwrap_or(0.0))
-            .sum();
-        let avg = cross / (small.members.len() * large.members.len()) as f32;
-        let places_clash = match (small.dominant_place(), large.dominant_place()) {
-            (Some(p), Some(q)) => p != q && !small.places.contains_key(&q) && !large.places.contains_key(&p),
-            _ => false,
-        };
-        if avg < params.merge_threshold || places_clash {
-            let (ka, kb) = (small.members[0], large.members[0]);
-            groups.insert(owner[ka as usize], small);
-            groups.insert(owner[kb as usize], large);
+        if avg < threshold || ga.clashes(&gb) {
+            groups.insert(a, ga);
+            groups.insert(b, gb);
             continue;
         }
-        let root = owner[large.members[0] as usize];
-        let mut merged = large;
+        let (mut large, small, root) = if ga.members.len() >= gb.members.len() {
+            (ga, gb, a)
+        } else {
+            (gb, ga, b)
+        };
         for &m in &small.members {
             owner[m as usize] = root;
         }
-        merged.members.extend_from_slice(&small.members);
-        merged.norm2 += small.norm2 + 2.0 * cross;
-        for (f, w) in small.sum {
-            *merged.sum.entry(f).or_insert(0.0) += w;
-        }
-        for (p, c) in small.places {
-            *merged.places.entry(p).or_insert(0) += c;
-        }
-        groups.insert(root, merged);
+        large.absorb(small, cross);
+        groups.insert(root, large);
     }
-    let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
+    // Every case in a group (singletons too), keyed by root.
+    let mut all: Vec<Group> = Vec::new();
     for (i, &r) in owner.iter().enumerate() {
-        by_root.entry(r).or_default().push(i);
+        if r as usize == i {
+            all.push(
+                groups
+                    .remove(&r)
+                    .unwrap_or_else(|| Group::single(docs, places, r)),
+            );
+        }
     }
-    let mut clusters: Vec<Vec<usize>> = by_root.into_values().collect();
+    let mut clusters: Vec<Vec<usize>> = merge_duplicates(all, params.duplicate_threshold)
+        .into_iter()
+        .map(|g| {
+            let mut m: Vec<usize> = g.members.into_iter().map(|x| x as usize).collect();
+            m.sort_unstable();
+            m
+        })
+        .collect();
     clusters.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
     clusters
+}
+
+/// Merges groups whose centroids have cosine at least `threshold` (strongest pairs first,
+/// re-checked against the merged centroids), unless their places clash.
+fn merge_duplicates(groups: Vec<Group>, threshold: f32) -> Vec<Group> {
+    // Candidate pairs: groups sharing one of their 8 strongest features.
+    let tops: Vec<Vec<u32>> = groups
+        .par_iter()
+        .map(|g| {
+            let mut v: Vec<(u32, f32)> = g.sum.iter().map(|(f, w)| (*f, *w)).collect();
+            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.into_iter().take(8).map(|x| x.0).collect()
+        })
+        .collect();
+    let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, t) in tops.iter().enumerate() {
+        for &f in t {
+            postings.entry(f).or_default().push(i as u32);
+        }
+    }
+    let max_df = (groups.len() / 50).max(50);
+    postings.retain(|_, v| v.len() >= 2 && v.len() <= max_df);
+    let mut pairs: Vec<(u32, u32, f32)> = (0..groups.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let mut cand: Vec<u32> = tops[i]
+                .iter()
+                .filter_map(|f| postings.get(f))
+                .flat_map(|l| l[l.partition_point(|&j| j as usize <= i)..].iter().copied())
+                .collect();
+            cand.sort_unstable();
+            cand.dedup();
+            let gi = &groups[i];
+            let groups = &groups;
+            cand.into_iter().filter_map(move |j| {
+                let gj = &groups[j as usize];
+                let cos = gi.cross(gj) / (gi.norm2 * gj.norm2).sqrt().max(1e-9);
+                (cos >= threshold).then_some((i as u32, j, cos))
+            })
+        })
+        .collect();
+    pairs.sort_unstable_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+    let mut owner: Vec<u32> = (0..slots.len() as u32).collect();
+    fn find(owner: &mut [u32], mut i: u32) -> u32 {
+        while owner[i as usize] != i {
+            owner[i as usize] = owner[owner[i as usize] as usize];
+            i = owner[i as usize];
+        }
+        i
+    }
+    for (i, j, _) in pairs {
+        let (a, b) = (find(&mut owner, i), find(&mut owner, j));
+        if a == b {
+            continue;
+        }
+        let (ga, gb) = (slots[a as usize].as_ref().unwrap(), slots[b as usize].as_ref().unwrap());
+        let cross = ga.cross(gb);
+        let cos = cross / (ga.norm2 * gb.norm2).sqrt().max(1e-9);
+        if cos < threshold || ga.clashes(gb) {
+            continue;
+        }
+        let gb = slots[b as usize].take().unwrap();
+        slots[a as usize].as_mut().unwrap().absorb(gb, cross);
+        owner[b as usize] = a;
+    }
+    slots.into_iter().flatten().collect()
 }
 
 /// Settings for [`kmeans_baseline`].

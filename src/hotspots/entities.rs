@@ -45,7 +45,7 @@ const MIN_PREFIX_CHARS: usize = 2;
 /// Words that end the leftward extension of a name (complaint verbs, prepositions,
 /// generic nouns that are not part of a name).
 const BOUNDARY_WORDS: &[&str] = &[
-    "投诉", "反映", "关于", "咨询", "建议", "举报", "请求", "希望", "要求", "恳请", "请",
+    "投诉", "反映", "关于", "例如", "比如", "包括", "以及", "等", "咨询", "建议", "举报", "请求", "希望", "要求", "恳请", "请",
     "市民", "业主", "居民", "我们", "我", "本人", "位于", "地处", "座落", "坐落", "在", "对",
     "和", "与", "及", "的", "了", "是", "有", "从", "到", "向", "给", "被", "把", "由", "将",
     "附近", "旁边", "周边", "对面", "门口", "里", "内", "外", "上", "下", "前", "后", "建",
@@ -117,8 +117,8 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
             if !is_name_part(w, t) || name.chars().count() + w.chars().count() > 10 {
                 break;
             }
-            // Do not swallow a previous place (劳动东路 | 魅力之城小区).
-            if ends_with_place_suffix(w) {
+            // Do not swallow a previous place (劳动东路 | 魅力之城小区) or a generic noun.
+            if ends_with_place_suffix(w) || GENERIC.contains(&w) {
                 break;
             }
             name.insert_str(0, w);
@@ -150,7 +150,10 @@ fn is_estate_tail(tail: &str) -> bool {
 }
 
 fn ends_with_place_suffix(w: &str) -> bool {
-    ["路", "街", "大道", "小区", "学院", "公司", "村", "社区"]
+    [
+        "路", "街", "大道", "小区", "学院", "学校", "小学", "中学", "大学", "公司", "村", "社区",
+        "街道", "镇", "乡",
+    ]
         .iter()
         .any(|s| w.ends_with(s))
 }
@@ -171,9 +174,14 @@ fn is_name_part(word: &str, tag: &str) -> bool {
     }) && !word.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Drops leading characters that are not part of a name (之, digits) from a candidate.
+/// Drops leading characters that are not part of a name (之, 的) and a trailing 小区
+/// (绿地海外滩小区 is 绿地海外滩) from a candidate.
 fn trim_name(name: &str) -> String {
-    name.trim_start_matches(['之', '的']).to_string()
+    let name = name.trim_start_matches(['之', '的']);
+    match name.strip_suffix("小区") {
+        Some(core) if core.chars().count() >= 2 => core.to_string(),
+        _ => name.to_string(),
+    }
 }
 
 fn push_unique(v: &mut Vec<String>, s: &str) {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! heat = 10 · V · R · C · G
-//!   V = ln(1 + N) + ln(1 + U) + 0.5 · ln(1 + L)        volume
+//!   V = 0.5 · ln(1 + N) + 1.5 · ln(1 + U) + 0.25 · ln(1 + L)   volume
 //!   R = 0.75 + 0.25 · (last − start) / (end − start)   recency, in [0.75, 1]
 //!   C = 1 + 0.5 / (1 + span_days / 14)                 time concentration, in (1, 1.5]
 //!   G = clamp(1 + 0.25 · ln((N + 1) / (P + 1)), 0.75, 1.5)   growth (1 without a previous period)
@@ -12,8 +12,9 @@
 //! first and last received time of all the period's cases, `last` the hotspot's latest
 //! case, `span_days` the days between the hotspot's first and last case, and P the
 //! number of cases of the previous period that match the hotspot (cosine ≥ 0.5 to its
-//! centroid). Logarithms keep one viral message (thousands of likes) from outweighing
-//! dozens of complainants; recency, concentration and growth scale the volume by at most
+//! centroid). Distinct complainants weigh three times as much as cases, so that one person
+//! writing twenty letters is not a hotspot; logarithms keep one viral message (thousands
+//! of likes) from outweighing dozens of complainants; recency, concentration and growth scale the volume by at most
 //! 1.33, 1.5 and 1.5 (growth can also damp a standing problem to 0.75).
 
 use chrono::NaiveDateTime;
@@ -35,7 +36,7 @@ pub struct HeatInput {
 /// The heat index (see the module doc), rounded to two decimals.
 pub fn heat(h: &HeatInput) -> f64 {
     let n = h.cases as f64;
-    let volume = (1.0 + n).ln() + (1.0 + h.users as f64).ln() + 0.5 * (1.0 + h.likes as f64).ln();
+    let volume = 0.5 * (1.0 + n).ln() + 1.5 * (1.0 + h.users as f64).ln() + 0.25 * (1.0 + h.likes as f64).ln();
     let recency = match (h.last, h.period) {
         (Some(last), Some((start, end))) if end > start => {
             let r = (last - start).num_seconds() as f64 / (end - start).num_seconds() as f64;

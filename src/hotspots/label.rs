@@ -1,10 +1,14 @@
 //! Labels: "place + problem" for a cluster, built from its cases.
 //!
+//! Key phrases are the maximal substrings that recur in the members' titles (in at least
+//! two and 30% of them; a phrase is dropped when a longer recurring phrase contains it
+//! in nearly as many titles): for 伊景园滨河苑 they are 伊景园滨河苑 and 捆绑销售车位.
 //! The place is the place entity named by the most member cases (a name counts for every
-//! case naming it or a longer name containing it, so 魅力之城 collects 万科魅力之城; ties go
-//! to the longer name), prefixed by the district most cases name. The problem is the
-//! cluster's strongest terms (summed TF-IDF weight over the members) that are not part of
-//! the place, ordered as the most central case's title orders them.
+//! case naming it or a longer name containing it, so 魅力之城 collects 万科魅力之城), widened
+//! to the key phrase containing it, and prefixed by the district most cases name. The
+//! problem is the strongest one or two other key phrases, ordered as the most central
+//! case's title orders them; without recurring phrases, the cluster's strongest terms
+//! (summed TF-IDF weight) stand in.
 
 use std::collections::HashMap;
 
@@ -17,6 +21,11 @@ const NOT_PROBLEM: &[&str] = &[
     "现象", "存在", "一直", "至今", "请问", "能否", "是否", "为什么", "何时", "什么",
 ];
 
+/// At most this many titles (the most central) are read for key phrases.
+const MAX_HEADS: usize = 60;
+/// Longest key phrase, in characters.
+const MAX_PHRASE: usize = 16;
+
 /// What a label is made of.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Label {
@@ -28,9 +37,11 @@ pub struct Label {
     pub keywords: Vec<String>,
 }
 
-/// Builds the label of the cluster `members` (indices into `vectors`), whose most central
-/// case is `central`.
-pub fn label(vectors: &Vectors, members: &[usize], central: usize) -> Label {
+/// Builds the label of a cluster from its members (indices into `vectors`), most central
+/// first.
+pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
+    let members = central_first;
+    let central = central_first[0];
     let analyses: Vec<&Analysis> = members.iter().map(|&i| &vectors.analyses[i]).collect();
     let n = members.len();
     let place = dominant_place(&analyses);
@@ -78,23 +89,50 @@ pub fn label(vectors: &Vectors, members: &[usize], central: usize) -> Label {
             break;
         }
     }
-    // Order as the central case's title (else its text) orders them.
-    let central_terms: Vec<&str> = {
-        let a = &vectors.analyses[central];
-        if a.title_terms.is_empty() {
-            a.terms.iter().map(|t| t.0.as_str()).collect()
-        } else {
-            a.title_terms.iter().map(String::as_str).collect()
-        }
-    };
-    let position = |t: &str| central_terms.iter().position(|c| *c == t).unwrap_or(usize::MAX);
-    let mut ordered: Vec<(usize, usize, String)> = problem_terms
-        .into_iter()
-        .enumerate()
-        .map(|(rank, (t, _))| (position(&t), rank, t))
+    let heads: Vec<String> = central_first
+        .iter()
+        .take(MAX_HEADS)
+        .map(|&i| clean_head(&vectors.analyses[i].head))
         .collect();
-    ordered.sort();
-    let problem: String = ordered.into_iter().map(|x| x.2).collect();
+    let phrases = key_phrases(&heads);
+    // The place, widened to the key phrase that contains it.
+    let place = match &place {
+        Some(p) => Some(
+            phrases
+                .iter()
+                .filter(|(ph, _)| ph.contains(p.as_str()))
+                .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
+                .max_by_key(|(ph, c)| (*c, ph.chars().count()))
+                .map(|(ph, _)| trim_phrase(ph))
+                .unwrap_or_else(|| p.clone()),
+        ),
+        None => None,
+    };
+    let central_head = heads.first().cloned().unwrap_or_default();
+    let mut chosen: Vec<String> = Vec::new();
+    for (ph, _) in &phrases {
+        let ph = trim_phrase(ph);
+        if ph.chars().count() < 2 || NOT_PROBLEM.contains(&ph.as_str()) {
+            continue;
+        }
+        let overlaps = |other: &str| shares_bigram(&ph, other);
+        if place.as_deref().is_some_and(overlaps)
+            || district.as_deref().is_some_and(|d| ph.contains(d))
+            || chosen.iter().any(|c| overlaps(c))
+        {
+            continue;
+        }
+        chosen.push(ph);
+        if chosen.len() == 2 {
+            break;
+        }
+    }
+    let problem: String = if chosen.is_empty() {
+        ordered_terms(problem_terms, vectors, central)
+    } else {
+        chosen.sort_by_key(|c| central_head.find(c.as_str()).unwrap_or(usize::MAX));
+        chosen.concat()
+    };
     let mut label = String::new();
     if let Some(d) = &district {
         label.push_str(d);
@@ -115,8 +153,9 @@ pub fn label(vectors: &Vectors, members: &[usize], central: usize) -> Label {
     }
 }
 
-/// The place most members name (see the module doc), if at least two and 30% do.
-fn dominant_place(analyses: &[&Analysis]) -> Option<String> {
+/// The place most members name (see the module doc), if at least two and 30% do; a longer
+/// name wins over a name it contains when it covers at least 70% as many members.
+pub fn dominant_place(analyses: &[&Analysis]) -> Option<String> {
     let mut names: Vec<&str> = analyses
         .iter()
         .flat_map(|a| a.entities.places.iter().map(String::as_str))
@@ -124,7 +163,7 @@ fn dominant_place(analyses: &[&Analysis]) -> Option<String> {
     names.sort_unstable();
     names.dedup();
     let n = analyses.len();
-    names
+    let mut cands: Vec<(usize, usize, &str)> = names
         .into_iter()
         .map(|p| {
             let count = analyses
@@ -134,8 +173,15 @@ fn dominant_place(analyses: &[&Analysis]) -> Option<String> {
             (count, p.chars().count(), p)
         })
         .filter(|&(c, _, _)| c >= 2.min(n) && c * 10 >= n * 3)
-        .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(a.2)))
-        .map(|x| x.2.to_string())
+        .collect();
+    cands.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let mut best = *cands.first()?;
+    for &c in &cands[1..] {
+        if c.2.contains(best.2) && c.0 * 10 >= best.0 * 7 && c.1 > best.1 {
+            best = c;
+        }
+    }
+    Some(best.2.to_string())
 }
 
 /// The finest district half the members name (A5区 before A市).
@@ -153,4 +199,101 @@ fn dominant_district(analyses: &[&Analysis], n: usize) -> Option<String> {
         (coarse, std::cmp::Reverse(c), d)
     });
     best.first().map(|x| x.0.to_string())
+}
+
+/// The cluster's strongest terms, ordered as the central case's title (else its text)
+/// orders them, concatenated.
+fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -> String {
+    let central_terms: Vec<&str> = {
+        let a = &vectors.analyses[central];
+        if a.title_terms.is_empty() {
+            a.terms.iter().map(|t| t.0.as_str()).collect()
+        } else {
+            a.title_terms.iter().map(String::as_str).collect()
+        }
+    };
+    let position = |t: &str| central_terms.iter().position(|c| *c == t).unwrap_or(usize::MAX);
+    let mut ordered: Vec<(usize, usize, String)> = terms
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (t, _))| (position(&t), rank, t))
+        .collect();
+    ordered.sort();
+    ordered.into_iter().map(|x| x.2).collect()
+}
+
+/// A title without district markers, with punctuation as `|`.
+fn clean_head(head: &str) -> String {
+    super::entities::strip_districts(head)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '|' })
+        .collect()
+}
+
+/// Words trimmed off a key phrase's ends.
+const LEADING: &[&str] = &[
+    "关于", "投诉", "反映", "反应", "咨询", "举报", "建议", "请求", "恳请", "希望", "要求", "请问",
+    "请", "对", "在", "的", "我要", "再次",
+];
+const TRAILING: &[&str] = &["的问题", "问题", "的", "了", "吗", "呢"];
+
+fn trim_phrase(p: &str) -> String {
+    let mut s = p.trim_matches('|');
+    loop {
+        let before = s;
+        for w in LEADING {
+            s = s.strip_prefix(w).unwrap_or(s);
+        }
+        for w in TRAILING {
+            s = s.strip_suffix(w).unwrap_or(s);
+        }
+        if s == before {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+fn shares_bigram(a: &str, b: &str) -> bool {
+    let bc: Vec<char> = b.chars().collect();
+    let ac: Vec<char> = a.chars().collect();
+    ac.windows(2).any(|w| bc.windows(2).any(|v| v == w))
+}
+
+/// Maximal substrings recurring in at least two and 30% of `heads`, with the number of
+/// heads containing them, most frequent (then longest) first.
+pub fn key_phrases(heads: &[String]) -> Vec<(String, usize)> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for h in heads {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for seg in h.split('|') {
+            let idx: Vec<usize> = seg.char_indices().map(|x| x.0).chain([seg.len()]).collect();
+            let n = idx.len() - 1;
+            for a in 0..n {
+                for b in (a + 2)..=(a + MAX_PHRASE).min(n) {
+                    seen.insert(&seg[idx[a]..idx[b]]);
+                }
+            }
+        }
+        for s in seen {
+            *counts.entry(s).or_insert(0) += 1;
+        }
+    }
+    let min = 2.max((heads.len() * 3).div_ceil(10));
+    let frequent: Vec<(&str, usize)> = counts.into_iter().filter(|&(_, c)| c >= min).collect();
+    let mut out: Vec<(String, usize)> = frequent
+        .iter()
+        .filter(|&&(s, c)| {
+            !frequent
+                .iter()
+                .any(|&(t, d)| t.len() > s.len() && t.contains(s) && d * 10 >= c * 8)
+        })
+        .map(|&(s, c)| (s.to_string(), c))
+        .collect();
+    out.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.0.chars().count().cmp(&a.0.chars().count()))
+            .then(a.0.cmp(&b.0))
+    });
+    out
 }

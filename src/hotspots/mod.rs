@@ -204,7 +204,8 @@ fn build(
         .map(|&i| (vectorize::dot(&vectors.docs[i], &centroid), i))
         .collect();
     central.sort_by(|a, b| b.0.total_cmp(&a.0).then(cases[a.1].id.cmp(&cases[b.1].id)));
-    let lab = label::label(vectors, members, central[0].1);
+    let central_first: Vec<usize> = central.iter().map(|x| x.1).collect();
+    let lab = label::label(vectors, &central_first);
     let mut users: HashSet<&str> = HashSet::new();
     let mut anonymous = 0;
     for &i in members {

@@ -51,6 +51,8 @@ pub struct Analysis {
     pub terms: Vec<(String, f32)>,
     /// Terms of the title alone, in order (for labels).
     pub title_terms: Vec<String>,
+    /// The title (else the narrative's first sentence), at most 40 characters (for labels).
+    pub head: String,
     pub entities: Entities,
 }
 
@@ -147,9 +149,22 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
             entities.districts.push(town.to_string());
         }
     }
+    let head: String = if title.is_empty() {
+        case.narrative
+            .split(['。', '！', '？', '\n'])
+            .find(|s| !s.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(40)
+            .collect()
+    } else {
+        title.chars().take(40).collect()
+    };
     Analysis {
         terms: counts,
         title_terms,
+        head,
         entities,
     }
 }
