@@ -131,6 +131,19 @@ fn top10_on_teddy_cup_hotspots() {
     for (name, size, p, r) in purity(&cases, &clusters) {
         println!("reference {name}: cluster of {size}, purity {:.2}, recall {:.2}", p, r);
     }
+    if std::env::var("HOTSPOTS_SHOW").is_ok() {
+        for r in REFERENCES {
+            println!("== where {} went", r.name);
+            for m in &clusters {
+                if m.iter().any(|&i| (r.rule)(&cases[i].text())) {
+                    println!("  cluster of {}", m.len());
+                    for &i in m.iter().take(6) {
+                        println!("      {} {}", cases[i].id, cases[i].title.as_deref().unwrap_or(""));
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -141,4 +154,25 @@ fn show_entities() {
         let v: Vec<String> = seg.jieba().tag(&hotline::hotspots::entities::strip_districts(t), true).iter().map(|x| format!("{}/{}", x.word, x.tag)).collect();
         println!("   {}", v.join(" "));
     }
+}
+
+#[test]
+#[ignore]
+fn debug_cluster_cosines() {
+    let Some(cases) = load() else { return };
+    let params = HotspotParams::default();
+    let vectors = hotspots::vectorize::vectorize(&cases, &params.vectorize);
+    let clusters = hotspots::clusters_of(&vectors, &params.cluster);
+    let ids: Vec<&str> = std::env::var("IDS").unwrap().leak().split(',').collect();
+    let cl: Vec<&Vec<usize>> = ids.iter().map(|id| clusters.iter().find(|m| m.iter().any(|&i| cases[i].id == *id)).unwrap()).collect();
+    let centroid = |m: &Vec<usize>| {
+        let mut sum = std::collections::HashMap::new();
+        for &i in m { for &(f, w) in &vectors.docs[i] { *sum.entry(f).or_insert(0.0f32) += w; } }
+        hotspots::vectorize::normalized(sum.into_iter())
+    };
+    for a in 0..cl.len() { for b in a+1..cl.len() {
+        let (ca, cb) = (centroid(cl[a]), centroid(cl[b]));
+        println!("{} ({}) vs {} ({}): {:.3}", ids[a], cl[a].len(), ids[b], cl[b].len(), hotspots::vectorize::dot(&ca, &cb));
+    }}
+    for id in &ids { let i = cases.iter().position(|c| c.id == *id).unwrap(); println!("{id}: {:?}", vectors.analyses[i].entities); let mut v = vectors.docs[i].clone(); v.sort_by(|a,b| b.1.total_cmp(&a.1)); println!("   {:?}", v.iter().take(10).map(|x| (vectors.vocab[x.0 as usize].clone(), x.1)).collect::<Vec<_>>()); }
 }

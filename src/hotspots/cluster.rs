@@ -37,6 +37,9 @@ pub struct ClusterParams {
     /// Least cosine between two clusters' centroids to merge them as near-duplicates after
     /// the agglomeration.
     pub duplicate_threshold: f32,
+    /// The same, for two clusters with the same dominant place (魅力之城's 油烟 and 噪音
+    /// letters about the same shops).
+    pub same_place_threshold: f32,
     /// How many of a case's strongest features find its candidates.
     pub probe_features: usize,
     /// Features in more than this fraction of the cases (at least 50 cases) are not used to
@@ -51,6 +54,7 @@ impl Default for ClusterParams {
             merge_threshold: 0.25,
             merge_threshold_no_place: 0.35,
             duplicate_threshold: 0.6,
+            same_place_threshold: 0.3,
             probe_features: 12,
             max_df_fraction: 0.02,
         }
@@ -238,7 +242,7 @@ pub fn agglomerate(
             );
         }
     }
-    let mut clusters: Vec<Vec<usize>> = merge_duplicates(all, params.duplicate_threshold)
+    let mut clusters: Vec<Vec<usize>> = merge_duplicates(all, params)
         .into_iter()
         .map(|g| {
             let mut m: Vec<usize> = g.members.into_iter().map(|x| x as usize).collect();
@@ -250,9 +254,15 @@ pub fn agglomerate(
     clusters
 }
 
-/// Merges groups whose centroids have cosine at least `threshold` (strongest pairs first,
-/// re-checked against the merged centroids), unless their places clash.
-fn merge_duplicates(groups: Vec<Group>, threshold: f32) -> Vec<Group> {
+/// Merges groups whose centroids have cosine at least the duplicate threshold (the
+/// same-place threshold when both have the same dominant place), strongest pairs first,
+/// re-checked against the merged centroids, unless their places clash.
+fn merge_duplicates(groups: Vec<Group>, params: &ClusterParams) -> Vec<Group> {
+    let low = params.duplicate_threshold.min(params.same_place_threshold);
+    let threshold_of = |a: &Group, b: &Group| match (a.dominant_place(), b.dominant_place()) {
+        (Some(p), Some(q)) if p == q => params.same_place_threshold,
+        _ => params.duplicate_threshold,
+    };
     // Candidate pairs: groups sharing one of their 8 strongest features.
     let tops: Vec<Vec<u32>> = groups
         .par_iter()
@@ -285,7 +295,7 @@ fn merge_duplicates(groups: Vec<Group>, threshold: f32) -> Vec<Group> {
             cand.into_iter().filter_map(move |j| {
                 let gj = &groups[j as usize];
                 let cos = gi.cross(gj) / (gi.norm2 * gj.norm2).sqrt().max(1e-9);
-                (cos >= threshold).then_some((i as u32, j, cos))
+                (cos >= low).then_some((i as u32, j, cos))
             })
         })
         .collect();
@@ -307,7 +317,7 @@ fn merge_duplicates(groups: Vec<Group>, threshold: f32) -> Vec<Group> {
         let (ga, gb) = (slots[a as usize].as_ref().unwrap(), slots[b as usize].as_ref().unwrap());
         let cross = ga.cross(gb);
         let cos = cross / (ga.norm2 * gb.norm2).sqrt().max(1e-9);
-        if cos < threshold || ga.clashes(gb) {
+        if cos < threshold_of(ga, gb) || ga.clashes(gb) {
             continue;
         }
         let gb = slots[b as usize].take().unwrap();

@@ -23,8 +23,9 @@ const NOT_PROBLEM: &[&str] = &[
 
 /// At most this many titles (the most central) are read for key phrases.
 const MAX_HEADS: usize = 60;
-/// Longest key phrase, in characters.
+/// Longest key phrase, in characters and in tokens.
 const MAX_PHRASE: usize = 16;
+const MAX_TOKENS: usize = 6;
 
 /// What a label is made of.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,7 +90,7 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             break;
         }
     }
-    let heads: Vec<String> = central_first
+    let heads: Vec<Vec<String>> = central_first
         .iter()
         .take(MAX_HEADS)
         .map(|&i| clean_head(&vectors.analyses[i].head))
@@ -108,7 +109,6 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         ),
         None => None,
     };
-    let central_head = heads.first().cloned().unwrap_or_default();
     let mut chosen: Vec<String> = Vec::new();
     for (ph, _) in &phrases {
         let ph = trim_phrase(ph);
@@ -130,7 +130,21 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     let problem: String = if chosen.is_empty() {
         ordered_terms(problem_terms, vectors, central)
     } else {
-        chosen.sort_by_key(|c| central_head.find(c.as_str()).unwrap_or(usize::MAX));
+        // Ordered by their mean relative position in the titles that contain them.
+        let position = |c: &str| {
+            let (sum, n) = heads.iter().map(|h| h.concat()).fold((0.0, 0), |(s, n), h| {
+                match h.find(c) {
+                    Some(p) => (s + p as f64 / h.len().max(1) as f64, n + 1),
+                    None => (s, n),
+                }
+            });
+            if n == 0 {
+                f64::MAX
+            } else {
+                sum / n as f64
+            }
+        };
+        chosen.sort_by(|a, b| position(a).total_cmp(&position(b)));
         chosen.concat()
     };
     let mut label = String::new();
@@ -222,20 +236,30 @@ fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -
     ordered.into_iter().map(|x| x.2).collect()
 }
 
-/// A title without district markers, with punctuation as `|`.
-fn clean_head(head: &str) -> String {
-    super::entities::strip_districts(head)
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '|' })
+/// A title without district markers, as jieba tokens, punctuation as `|`.
+fn clean_head(head: &str) -> Vec<String> {
+    let cleaned = super::entities::strip_districts(head);
+    crate::text::segmenter()
+        .cut(&cleaned)
+        .into_iter()
+        .map(|t| {
+            if crate::text::is_word(t) {
+                t.to_string()
+            } else {
+                "|".to_string()
+            }
+        })
         .collect()
 }
 
 /// Words trimmed off a key phrase's ends.
 const LEADING: &[&str] = &[
-    "关于", "投诉", "反映", "反应", "咨询", "举报", "建议", "请求", "恳请", "希望", "要求", "请问",
+    "小区", "附近", "旁边", "周边", "关于", "投诉", "反映", "反应", "咨询", "举报", "建议", "请求", "恳请", "希望", "要求", "请问",
     "请", "对", "在", "的", "我要", "再次",
 ];
-const TRAILING: &[&str] = &["的问题", "问题", "的", "了", "吗", "呢"];
+const TRAILING: &[&str] = &[
+    "的问题", "问题", "的", "了", "吗", "呢", "小区", "附近", "旁边", "周边", "的投诉", "投诉",
+];
 
 fn trim_phrase(p: &str) -> String {
     let mut s = p.trim_matches('|');
@@ -260,18 +284,25 @@ fn shares_bigram(a: &str, b: &str) -> bool {
     ac.windows(2).any(|w| bc.windows(2).any(|v| v == w))
 }
 
-/// Maximal substrings recurring in at least two and 30% of `heads`, with the number of
-/// heads containing them, most frequent (then longest) first.
-pub fn key_phrases(heads: &[String]) -> Vec<(String, usize)> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+/// Maximal token sequences (as strings) recurring in at least two and 30% of `heads`
+/// (token lists, `|` for punctuation), with the number of heads containing them, most
+/// frequent (then longest) first.
+pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
     for h in heads {
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for seg in h.split('|') {
-            let idx: Vec<usize> = seg.char_indices().map(|x| x.0).chain([seg.len()]).collect();
-            let n = idx.len() - 1;
-            for a in 0..n {
-                for b in (a + 2)..=(a + MAX_PHRASE).min(n) {
-                    seen.insert(&seg[idx[a]..idx[b]]);
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for seg in h.split(|t| t == "|") {
+            for a in 0..seg.len() {
+                let mut phrase = String::new();
+                for t in seg[a..].iter().take(MAX_TOKENS) {
+                    phrase.push_str(t);
+                    let len = phrase.chars().count();
+                    if len > MAX_PHRASE {
+                        break;
+                    }
+                    if len >= 2 {
+                        seen.insert(phrase.clone());
+                    }
                 }
             }
         }
@@ -280,7 +311,11 @@ pub fn key_phrases(heads: &[String]) -> Vec<(String, usize)> {
         }
     }
     let min = 2.max((heads.len() * 3).div_ceil(10));
-    let frequent: Vec<(&str, usize)> = counts.into_iter().filter(|&(_, c)| c >= min).collect();
+    let frequent: Vec<(&str, usize)> = counts
+        .iter()
+        .filter(|&(_, &c)| c >= min)
+        .map(|(s, &c)| (s.as_str(), c))
+        .collect();
     let mut out: Vec<(String, usize)> = frequent
         .iter()
         .filter(|&&(s, c)| {

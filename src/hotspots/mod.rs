@@ -149,18 +149,48 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
 
 /// All clusters of the vectorised cases (member indices), largest first.
 pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<Vec<usize>> {
+    let canon = place_groups(vectors);
     let places: Vec<Vec<u32>> = vectors
         .analyses
         .iter()
         .map(|a| {
-            a.entities
-                .places
-                .iter()
-                .filter_map(|p| vectors.ids.get(&format!("@{p}")).copied())
-                .collect()
+            let mut v: Vec<u32> = a.entities.places.iter().map(|p| canon[p.as_str()]).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
         })
         .collect();
     cluster::cluster(&vectors.docs, &places, params)
+}
+
+/// Groups place names that contain one another (经济学院, 涉外经济学院): each name maps to
+/// the id of the shortest name (of at least 3 characters) it contains.
+fn place_groups(vectors: &vectorize::Vectors) -> HashMap<&str, u32> {
+    let mut names: Vec<&str> = vectors
+        .analyses
+        .iter()
+        .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
+    names.dedup();
+    let mut canon: HashMap<&str, u32> = HashMap::new();
+    for (k, name) in names.iter().enumerate() {
+        let idx: Vec<usize> = name.char_indices().map(|x| x.0).chain([name.len()]).collect();
+        let n = idx.len() - 1;
+        let mut found: Option<(usize, u32)> = None;
+        for len in 3..n {
+            for a in 0..=(n - len) {
+                if let Some(&id) = canon.get(&name[idx[a]..idx[a + len]]) {
+                    found = Some(found.map_or((len, id), |f| if len < f.0 { (len, id) } else { f }));
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        canon.insert(name, found.map_or(k as u32, |f| f.1));
+    }
+    canon
 }
 
 fn sort_by_heat(h: &mut [(Hotspot, vectorize::SparseVec)]) {
