@@ -97,10 +97,18 @@ fn purity(cases: &[Case], clusters: &[Vec<usize>]) -> Vec<(&'static str, usize, 
 fn top10_on_teddy_cup_hotspots() {
     let Some(cases) = load() else { return };
     let t = Instant::now();
-    let params = HotspotParams {
+    let mut params = HotspotParams {
         top: 0,
         ..HotspotParams::default()
     };
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f32>().ok());
+    if let Some(v) = env("PW") { params.vectorize.place_weight = v; }
+    if let Some(v) = env("MT") { params.cluster.merge_threshold = v; }
+    if let Some(v) = env("ET") { params.cluster.edge_threshold = v; }
+    if let Some(v) = env("SP") { params.cluster.same_place_threshold = v; }
+    if let Some(v) = env("DT") { params.cluster.duplicate_threshold = v; }
+    if let Some(v) = env("PT") { params.cluster.problem_threshold = v; }
+    if let Some(v) = env("PDT") { params.cluster.problem_duplicate_threshold = v; }
     let all = find_hotspots(&cases, &params);
     println!("{} cases -> {} hotspots in {:?}", cases.len(), all.len(), t.elapsed());
     let show: usize = std::env::var("HOTSPOTS_SHOW").ok().and_then(|s| s.parse().ok()).unwrap_or(10);

@@ -40,6 +40,11 @@ pub struct ClusterParams {
     /// The same, for two clusters with the same dominant place (魅力之城's 油烟 and 噪音
     /// letters about the same shops).
     pub same_place_threshold: f32,
+    /// Least average similarity of two clusters over the problem features alone (places
+    /// and districts left out) to merge them: a shared place is not a shared problem.
+    pub problem_threshold: f32,
+    /// The same for near-duplicate clusters: least cosine of their centroids' problem parts.
+    pub problem_duplicate_threshold: f32,
     /// How many of a case's strongest features find its candidates.
     pub probe_features: usize,
     /// Features in more than this fraction of the cases (at least 50 cases) are not used to
@@ -51,10 +56,12 @@ impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
             edge_threshold: 0.35,
-            merge_threshold: 0.25,
+            merge_threshold: 0.2,
             merge_threshold_no_place: 0.35,
             duplicate_threshold: 0.6,
-            same_place_threshold: 0.3,
+            same_place_threshold: 0.2,
+            problem_threshold: 0.05,
+            problem_duplicate_threshold: 0.15,
             probe_features: 12,
             max_df_fraction: 0.02,
         }
@@ -111,32 +118,46 @@ struct Group {
     sum: HashMap<u32, f32>,
     /// |sum|².
     norm2: f32,
+    /// |sum|² over the problem features (all but places and districts).
+    norm2_problem: f32,
     /// Place feature -> number of members naming it.
     places: HashMap<u32, u32>,
 }
 
 impl Group {
-    fn single(docs: &[SparseVec], places: &[Vec<u32>], i: u32) -> Group {
+    fn single(docs: &[SparseVec], places: &[Vec<u32>], mask: &[bool], i: u32) -> Group {
+        let d = &docs[i as usize];
         Group {
             members: vec![i],
-            sum: docs[i as usize].iter().copied().collect(),
+            sum: d.iter().copied().collect(),
             norm2: 1.0,
+            norm2_problem: d
+                .iter()
+                .filter(|(f, _)| !mask.get(*f as usize).copied().unwrap_or(false))
+                .map(|(_, w)| w * w)
+                .sum(),
             places: places[i as usize].iter().map(|&p| (p, 1)).collect(),
         }
     }
 
-    /// Dot product of the two sums.
-    fn cross(&self, other: &Group) -> f32 {
+    /// Dot product of the two sums: over all features, and over the problem features
+    /// (those not in `mask`).
+    fn cross(&self, other: &Group, mask: &[bool]) -> (f32, f32) {
         let (small, large) = if self.sum.len() <= other.sum.len() {
             (self, other)
         } else {
             (other, self)
         };
-        small
-            .sum
-            .iter()
-            .map(|(f, w)| w * large.sum.get(f).copied().unwrap_or(0.0))
-            .sum()
+        let (mut all, mut problem) = (0.0, 0.0);
+        for (f, w) in &small.sum {
+            if let Some(v) = large.sum.get(f) {
+                all += w * v;
+                if !mask.get(*f as usize).copied().unwrap_or(false) {
+                    problem += w * v;
+                }
+            }
+        }
+        (all, problem)
     }
 
     /// True when both have a dominant place and neither names the other's.
@@ -149,10 +170,11 @@ impl Group {
         }
     }
 
-    /// Absorbs `other`, whose sums' dot product with this one's is `cross`.
-    fn absorb(&mut self, other: Group, cross: f32) {
+    /// Absorbs `other`, whose sums' dot products with this one's are `cross`.
+    fn absorb(&mut self, other: Group, cross: (f32, f32)) {
         self.members.extend_from_slice(&other.members);
-        self.norm2 += other.norm2 + 2.0 * cross;
+        self.norm2 += other.norm2 + 2.0 * cross.0;
+        self.norm2_problem += other.norm2_problem + 2.0 * cross.1;
         for (f, w) in other.sum {
             *self.sum.entry(f).or_insert(0.0) += w;
         }
@@ -181,16 +203,23 @@ impl Group {
 }
 
 /// Clusters the cases: each returned cluster lists member indices (ascending); clusters
-/// are sorted by size, largest first. `places[i]` are the place feature ids of case i.
-pub fn cluster(docs: &[SparseVec], places: &[Vec<u32>], params: &ClusterParams) -> Vec<Vec<usize>> {
+/// are sorted by size, largest first. `places[i]` are the place group ids of case i;
+/// `mask[f]` is true for the place and district features (not part of the problem).
+pub fn cluster(
+    docs: &[SparseVec],
+    places: &[Vec<u32>],
+    mask: &[bool],
+    params: &ClusterParams,
+) -> Vec<Vec<usize>> {
     let edges = similar_pairs(docs, params);
-    agglomerate(docs, places, &edges, params)
+    agglomerate(docs, places, mask, &edges, params)
 }
 
 /// Average-linkage merging along `edges` (strongest first), then the near-duplicate pass.
 pub fn agglomerate(
     docs: &[SparseVec],
     places: &[Vec<u32>],
+    mask: &[bool],
     edges: &[(u32, u32, f32)],
     params: &ClusterParams,
 ) -> Vec<Vec<usize>> {
@@ -204,18 +233,19 @@ pub fn agglomerate(
         }
         let ga = groups
             .remove(&a)
-            .unwrap_or_else(|| Group::single(docs, places, a));
+            .unwrap_or_else(|| Group::single(docs, places, mask, a));
         let gb = groups
             .remove(&b)
-            .unwrap_or_else(|| Group::single(docs, places, b));
-        let cross = ga.cross(&gb);
-        let avg = cross / (ga.members.len() * gb.members.len()) as f32;
+            .unwrap_or_else(|| Group::single(docs, places, mask, b));
+        let cross = ga.cross(&gb, mask);
+        let pairs = (ga.members.len() * gb.members.len()) as f32;
+        let (avg, avg_problem) = (cross.0 / pairs, cross.1 / pairs);
         let threshold = if ga.dominant_place_after(&gb) {
             params.merge_threshold
         } else {
             params.merge_threshold_no_place
         };
-        if avg < threshold || ga.clashes(&gb) {
+        if avg < threshold || avg_problem < params.problem_threshold || ga.clashes(&gb) {
             groups.insert(a, ga);
             groups.insert(b, gb);
             continue;
@@ -238,11 +268,11 @@ pub fn agglomerate(
             all.push(
                 groups
                     .remove(&r)
-                    .unwrap_or_else(|| Group::single(docs, places, r)),
+                    .unwrap_or_else(|| Group::single(docs, places, mask, r)),
             );
         }
     }
-    let mut clusters: Vec<Vec<usize>> = merge_duplicates(all, params)
+    let mut clusters: Vec<Vec<usize>> = merge_duplicates(all, mask, params)
         .into_iter()
         .map(|g| {
             let mut m: Vec<usize> = g.members.into_iter().map(|x| x as usize).collect();
@@ -257,7 +287,7 @@ pub fn agglomerate(
 /// Merges groups whose centroids have cosine at least the duplicate threshold (the
 /// same-place threshold when both have the same dominant place), strongest pairs first,
 /// re-checked against the merged centroids, unless their places clash.
-fn merge_duplicates(groups: Vec<Group>, params: &ClusterParams) -> Vec<Group> {
+fn merge_duplicates(groups: Vec<Group>, mask: &[bool], params: &ClusterParams) -> Vec<Group> {
     let low = params.duplicate_threshold.min(params.same_place_threshold);
     let threshold_of = |a: &Group, b: &Group| match (a.dominant_place(), b.dominant_place()) {
         (Some(p), Some(q)) if p == q => params.same_place_threshold,
@@ -294,7 +324,7 @@ fn merge_duplicates(groups: Vec<Group>, params: &ClusterParams) -> Vec<Group> {
             let groups = &groups;
             cand.into_iter().filter_map(move |j| {
                 let gj = &groups[j as usize];
-                let cos = gi.cross(gj) / (gi.norm2 * gj.norm2).sqrt().max(1e-9);
+                let cos = gi.cross(gj, mask).0 / (gi.norm2 * gj.norm2).sqrt().max(1e-9);
                 (cos >= low).then_some((i as u32, j, cos))
             })
         })
@@ -315,9 +345,13 @@ fn merge_duplicates(groups: Vec<Group>, params: &ClusterParams) -> Vec<Group> {
             continue;
         }
         let (ga, gb) = (slots[a as usize].as_ref().unwrap(), slots[b as usize].as_ref().unwrap());
-        let cross = ga.cross(gb);
-        let cos = cross / (ga.norm2 * gb.norm2).sqrt().max(1e-9);
-        if cos < threshold_of(ga, gb) || ga.clashes(gb) {
+        let cross = ga.cross(gb, mask);
+        let cos = cross.0 / (ga.norm2 * gb.norm2).sqrt().max(1e-9);
+        let cos_problem = cross.1 / (ga.norm2_problem * gb.norm2_problem).sqrt().max(1e-9);
+        if cos < threshold_of(ga, gb)
+            || cos_problem < params.problem_duplicate_threshold
+            || ga.clashes(gb)
+        {
             continue;
         }
         let gb = slots[b as usize].take().unwrap();
@@ -399,7 +433,7 @@ mod tests {
             normalized([(9, 1.0)].into_iter()),
         ];
         let places = vec![vec![]; docs.len()];
-        let c = cluster(&docs, &places, &ClusterParams::default());
+        let c = cluster(&docs, &places, &[], &ClusterParams::default());
         assert_eq!(c, vec![vec![0, 1, 2], vec![3, 4], vec![5]]);
     }
 }

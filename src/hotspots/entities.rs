@@ -75,6 +75,11 @@ const GENERIC: &[&str] = &[
     "桥下", "天桥", "立交桥", "路口", "路段", "路面", "路灯", "路边", "马路边",
 ];
 
+/// Endings of words that look like names but are not (高铁规划线路, 乡村道路).
+const GENERIC_TAILS: &[&str] = &[
+    "线路", "道路", "马路", "公路", "出路", "沿路", "政府", "学生", "入园", "进城",
+];
+
 static ASCII_DISTRICT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z][0-9]{0,2}(?:市|区|县)|西地省").unwrap());
 
@@ -130,7 +135,10 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
         }
         let name = trim_name(&name);
         let prefix_chars = name.chars().count().saturating_sub(suffix.chars().count());
-        if prefix_chars < MIN_PREFIX_CHARS || GENERIC.contains(&name.as_str()) {
+        if prefix_chars < MIN_PREFIX_CHARS
+            || GENERIC.contains(&name.as_str())
+            || GENERIC_TAILS.iter().any(|t| name.ends_with(t))
+        {
             continue;
         }
         if name.chars().all(|c| c.is_ascii()) {

@@ -24,8 +24,8 @@ const NOT_PROBLEM: &[&str] = &[
 /// At most this many titles (the most central) are read for key phrases.
 const MAX_HEADS: usize = 60;
 /// Longest key phrase, in characters and in tokens.
-const MAX_PHRASE: usize = 16;
-const MAX_TOKENS: usize = 6;
+const MAX_PHRASE: usize = 12;
+const MAX_TOKENS: usize = 4;
 
 /// What a label is made of.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,10 +68,18 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         place.as_deref().is_some_and(|p| p.contains(t) || t.contains(p))
             || district.as_deref().is_some_and(|d| d.contains(t))
     };
+    // Terms at least half the members use.
+    let common = |t: &str| {
+        let k = members
+            .iter()
+            .filter(|&&i| vectors.analyses[i].terms.iter().any(|(u, _)| u == t))
+            .count();
+        k * 2 >= n
+    };
     let mut problem_terms: Vec<(String, f32)> = Vec::new();
     for &(f, w) in &ranked {
         let name = vectors.vocab[f as usize].as_str();
-        if name.starts_with('#') || name.starts_with('@') {
+        if name.starts_with('#') || name.starts_with('@') || !common(name) {
             continue;
         }
         if name.chars().count() < 2 || NOT_PROBLEM.contains(&name) || inside(name) {
@@ -96,6 +104,17 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         .map(|&i| clean_head(&vectors.analyses[i].head))
         .collect();
     let phrases = key_phrases(&heads);
+    // A place the titles name beats one only the narratives name.
+    let joined: Vec<String> = heads.iter().map(|h| h.concat()).collect();
+    let in_titles = |p: &str| joined.iter().filter(|h| h.contains(p)).count();
+    let mut titled: Vec<(usize, usize, &str)> = analyses
+        .iter()
+        .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .map(|p| (in_titles(p), p.chars().count(), p))
+        .filter(|&(c, _, _)| c >= 2.min(joined.len()) && c * 10 >= joined.len() * 3)
+        .collect();
+    titled.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let place = titled.first().map(|x| x.2.to_string()).or(place);
     // The place, widened to the key phrase that contains it.
     let place = match &place {
         Some(p) => Some(
@@ -255,10 +274,12 @@ fn clean_head(head: &str) -> Vec<String> {
 /// Words trimmed off a key phrase's ends.
 const LEADING: &[&str] = &[
     "小区", "附近", "旁边", "周边", "关于", "投诉", "反映", "反应", "咨询", "举报", "建议", "请求", "恳请", "希望", "要求", "请问",
-    "请", "对", "在", "的", "我要", "再次",
+    "请", "对", "在", "的", "我要", "再次", "能否", "是否", "何时", "为何", "为什么", "如何",
+    "怎么", "什么时候", "要求",
 ];
 const TRAILING: &[&str] = &[
     "的问题", "问题", "的", "了", "吗", "呢", "小区", "附近", "旁边", "周边", "的投诉", "投诉",
+    "才能", "要", "何时", "什么时候", "能否", "是否", "合理", "合法", "怎么办", "有",
 ];
 
 fn trim_phrase(p: &str) -> String {

@@ -160,7 +160,12 @@ pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<
             v
         })
         .collect();
-    cluster::cluster(&vectors.docs, &places, params)
+    let mask: Vec<bool> = vectors
+        .vocab
+        .iter()
+        .map(|f| f.starts_with('@') || f.starts_with('#'))
+        .collect();
+    cluster::cluster(&vectors.docs, &places, &mask, params)
 }
 
 /// Groups place names that contain one another (经济学院, 涉外经济学院): each name maps to

@@ -2,7 +2,8 @@
 //! segmented terms, with extra weight for the places it names.
 //!
 //! Terms are what [`Segmenter::terms`] keeps (jieba tokens, stopwords dropped), read from the
-//! same jieba pass that the entity extractor tags. Title terms count twice. Place entities
+//! same jieba pass that the entity extractor tags, less the words of the case's own place
+//! names (深业 / 睿 / 城 of 深业睿城), which the place feature carries. Title terms count twice. Place entities
 //! (丽发新城, 涉外经济学院) are added as features of their own (`@丽发新城`) with
 //! [`VectorizeParams::place_weight`], district markers (`#A5区`) with a small weight.
 //! Term frequencies are sublinear (1 + ln tf), idf is `ln((N + 1) / (df + 1)) + 1` over the
@@ -149,6 +150,9 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
             entities.districts.push(town.to_string());
         }
     }
+    // A place's own words are carried by its place feature: as terms they would make two
+    // letters about different problems at one place look alike.
+    counts.retain(|(t, _)| !entities.places.iter().any(|p| p.contains(t.as_str())));
     let head: String = if title.is_empty() {
         case.narrative
             .split(['。', '！', '？', '\n'])
