@@ -157,7 +157,7 @@ fn top10_on_teddy_cup_hotspots() {
 #[test]
 fn show_entities() {
     let seg = hotline::text::segmenter();
-    for t in ["A3区郝家坪小学何时扩建？", "A3区观沙岭郝家坪小学何时改扩建？", "A4区绿地海外滩小区距渝长厦高铁太近了", "A市暮云街道丽发新城社区搅拌站灰尘，噪音污染严重", "A7县深业睿城小区f区地下车位是否计入公摊面积？"] {
+    for t in ["投诉幸福里小区垃圾站臭味严重", "A3区郝家坪小学何时扩建？", "A3区观沙岭郝家坪小学何时改扩建？", "A4区绿地海外滩小区距渝长厦高铁太近了", "A市暮云街道丽发新城社区搅拌站灰尘，噪音污染严重", "A7县深业睿城小区f区地下车位是否计入公摊面积？"] {
         println!("{t}: {:?}", hotline::hotspots::entities::extract(seg, t));
         let v: Vec<String> = seg.jieba().tag(&hotline::hotspots::entities::strip_districts(t), true).iter().map(|x| format!("{}/{}", x.word, x.tag)).collect();
         println!("   {}", v.join(" "));

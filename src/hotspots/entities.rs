@@ -71,9 +71,12 @@ const GENERIC: &[&str] = &[
     "村里", "村民", "组织", "房地产开发公司", "房地产公司", "有限公司", "街头", "大街",
     "街边", "上街", "临街", "沿街", "街巷", "过街", "中国银行", "建设银行", "工商银行",
     "农业银行", "交通银行", "地铁站", "公交站", "服务站", "客运站", "火车站", "高铁站",
-    "政府", "市政府", "人民政府", "区政府", "县政府", "搅拌站", "站点", "物流园", "产业园", "工业园", "庄园", "菜园", "校园", "乐园",
+    "垃圾站", "垃圾场", "中转站", "收费站", "变电站", "充电站", "公交车站", "政府", "市政府", "人民政府", "区政府", "县政府", "搅拌站", "站点", "物流园", "产业园", "工业园", "庄园", "菜园", "校园", "乐园",
     "桥下", "天桥", "立交桥", "路口", "路段", "路面", "路灯", "路边", "马路边",
 ];
+
+/// Suffix words that come as a token of their own after a name (幸福里 | 小区).
+const BARE_SUFFIXES: &[&str] = &["小区", "社区", "花园", "公寓", "新城", "家园"];
 
 /// Endings of words that look like names but are not (高铁规划线路, 乡村道路).
 const GENERIC_TAILS: &[&str] = &[
@@ -117,9 +120,14 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
         };
         let mut name = word.to_string();
         let mut j = i;
+        let mut verb_start = false;
         while j > 0 {
             let (w, t) = words[j - 1];
-            if !is_name_part(w, t) || name.chars().count() + w.chars().count() > 10 {
+            // Right before a bare suffix word (里 | 小区), only hard stops end the name.
+            let adjacent_ok = j == i && BARE_SUFFIXES.contains(&word) && w == "里";
+            if !(adjacent_ok || is_name_part(w, t))
+                || name.chars().count() + w.chars().count() > 10
+            {
                 break;
             }
             // Do not swallow a previous place (劳动东路 | 魅力之城小区) or a generic noun.
@@ -130,11 +138,16 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
             j -= 1;
             // A verb may only start a name (丽发/v 新城): nothing is taken left of it.
             if t == "v" || t == "vn" || t == "vd" {
+                verb_start = true;
                 break;
             }
         }
-        let name = trim_name(&name);
+        // 排入 | 小区 is not a name: a verb alone before 小区 / 社区.
+        if verb_start && j + 1 == i && matches!(word, "小区" | "社区") {
+            continue;
+        }
         let prefix_chars = name.chars().count().saturating_sub(suffix.chars().count());
+        let name = trim_name(&name);
         if prefix_chars < MIN_PREFIX_CHARS
             || GENERIC.contains(&name.as_str())
             || GENERIC_TAILS.iter().any(|t| name.ends_with(t))
@@ -222,6 +235,8 @@ mod tests {
         assert!(p.contains(&"魅力之城".to_string()), "{p:?}");
         let p = places("A市涉外经济学院寒假过年期间组织学生去工厂工作");
         assert!(p.contains(&"涉外经济学院".to_string()), "{p:?}");
+        let p = places("投诉幸福里小区垃圾站臭味严重");
+        assert!(p.contains(&"幸福里".to_string()), "{p:?}");
         let p = places("关于伊景园滨河苑捆绑销售车位的维权投诉");
         assert!(p.iter().any(|x| x.contains("滨河苑")), "{p:?}");
     }

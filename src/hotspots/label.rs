@@ -47,17 +47,21 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     let n = members.len();
     let place = dominant_place(&analyses);
     let district = dominant_district(&analyses, n);
-    // Summed weights of the members' features.
+    // Summed weights of the members' features, and how many members have each.
     let mut weight: HashMap<u32, f32> = HashMap::new();
+    let mut spread: HashMap<u32, usize> = HashMap::new();
     for &i in members {
         for &(f, w) in &vectors.docs[i] {
             *weight.entry(f).or_insert(0.0) += w;
+            *spread.entry(f).or_insert(0) += 1;
         }
     }
+    let min_spread = (n / 5).max(2).min(n);
     let mut ranked: Vec<(u32, f32)> = weight.into_iter().collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let keywords: Vec<String> = ranked
         .iter()
+        .filter(|(f, _)| spread[f] >= min_spread)
         .map(|&(f, _)| vectors.vocab[f as usize].as_str())
         .filter(|name| !name.starts_with('#'))
         .map(|name| name.trim_start_matches('@').to_string())
