@@ -46,6 +46,12 @@ pub struct ReportArgs {
 
 fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
     if args.input.is_empty() {
+        if !args.index.index.is_dir() {
+            anyhow::bail!(
+                "no case store at {}: run `hotline ingest` first, pass --index DIR, or read files with --input",
+                args.index.index.display()
+            );
+        }
         let store = CaseStore::open(&args.index.index)?;
         return store.all_cases().with_context(|| {
             format!(

@@ -160,30 +160,30 @@ fn hbar(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let x_max = (max as f64 * 1.15).ceil() as usize + 1;
+        let x_max = (max as f64 * 1.15).ceil() + 1.0;
+        // A discrete usize range is inclusive: 0..n-1 gives exactly n rows.
+        let rows = (0usize..n - 1).into_segmented();
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, TEXT).into_font().style(FontStyle::Bold))
             .margin(12)
             .x_label_area_size(24)
             .y_label_area_size(20 + 15 * longest.min(14))
-            .build_cartesian_2d(0usize..x_max, (0usize..n).into_segmented())
+            .build_cartesian_2d(0f64..x_max, rows)
             .map_err(err)?;
         let names: Vec<String> = items.iter().map(|(s, _)| s.clone()).collect();
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .y_labels(n)
             .y_label_style((FONT, SMALL).into_font().color(&INK))
             .x_label_style((FONT, SMALL).into_font().color(&INK))
             .y_label_formatter(&|v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) if *i < n => {
-                    names[n - 1 - *i].clone()
-                }
+                SegmentValue::CenterOf(i) if *i < n => names[n - 1 - *i].clone(),
                 _ => String::new(),
             })
-            .x_label_formatter(&|v: &usize| v.to_string())
+            .x_label_formatter(&|v: &f64| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
         chart
@@ -191,8 +191,8 @@ fn hbar(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
                 let row = n - 1 - i;
                 let mut r = Rectangle::new(
                     [
-                        (0, SegmentValue::Exact(row)),
-                        (*v, SegmentValue::Exact(row + 1)),
+                        (0.0, SegmentValue::Exact(row)),
+                        (*v as f64, SegmentValue::Exact(row + 1)),
                     ],
                     BAR.filled(),
                 );
@@ -204,8 +204,8 @@ fn hbar(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
             .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
                 let row = n - 1 - i;
                 Text::new(
-                    format!(" {v}"),
-                    (*v, SegmentValue::CenterOf(row)),
+                    v.to_string(),
+                    (*v as f64 + x_max * 0.008, SegmentValue::CenterOf(row)),
                     (FONT, SMALL)
                         .into_font()
                         .color(&INK)
@@ -249,7 +249,7 @@ fn daily(report: &MonthlyReport) -> Result<Option<String>> {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .x_labels(days.div_ceil(2) as usize)
             .x_label_formatter(&|d: &u32| format!("{d}日"))

@@ -5,9 +5,9 @@
 
 use anyhow::{anyhow, Result};
 use docx_rs::{
-    AlignmentType, Docx, LineSpacing, LineSpacingType, PageMargin, PageOrientationType, Paragraph,
-    Run, RunFonts, SectionProperty, Shading, Style, StyleType, Table as DocxTable, TableCell,
-    TableLayoutType, TableRow, VAlignType, VMergeType, WidthType,
+    AlignmentType, Docx, HeightRule, LineSpacing, LineSpacingType, PageMargin, PageOrientationType,
+    Paragraph, Run, RunFonts, SectionProperty, Shading, SpecialIndentType, Style, StyleType,
+    Table as DocxTable, TableCell, TableLayoutType, TableRow, VAlignType, VMergeType, WidthType,
 };
 
 use super::outline::{outline, Block, Table};
@@ -52,7 +52,13 @@ fn styles(doc: Docx) -> Docx {
             .bold()
             .fonts(fonts("宋体"))
             .align(AlignmentType::Center)
-            .line_spacing(LineSpacing::new().line(400).before(240).after(120)),
+            .line_spacing(
+                LineSpacing::new()
+                    .line_rule(LineSpacingType::Auto)
+                    .line(360)
+                    .before(240)
+                    .after(120),
+            ),
     )
     .add_style(
         Style::new("Heading1", StyleType::Paragraph)
@@ -60,6 +66,7 @@ fn styles(doc: Docx) -> Docx {
             .based_on("Normal")
             .next("Normal")
             .size(32)
+            .bold()
             .fonts(fonts("黑体"))
             .outline_lvl(0)
             .line_spacing(exact(560).before(240)),
@@ -77,13 +84,23 @@ fn styles(doc: Docx) -> Docx {
     )
 }
 
+/// A two-character first-line indent (twips) for text of `size` half-points.
+fn first_line(size: usize) -> i32 {
+    (size * 20) as i32
+}
+
 fn body(text: &str, size: usize, indent: bool) -> Paragraph {
     let mut p = Paragraph::new()
         .add_run(Run::new().add_text(text).size(size).fonts(fonts("仿宋")))
         .align(AlignmentType::Both)
         .line_spacing(exact(if size >= 28 { 560 } else { 400 }));
     if indent {
-        p = p.first_line_chars(200);
+        p = p.indent(
+            None,
+            Some(SpecialIndentType::FirstLine(first_line(size))),
+            None,
+            None,
+        );
     }
     p
 }
@@ -106,7 +123,8 @@ fn column_widths(header: &[String], line: usize) -> Vec<usize> {
         .map(|h| match h.as_str() {
             "职能部门" => 0,
             "满意率" => 1100,
-            "工单总数" | "基本满意" | "未评价" | "不满意" => 900,
+            "工单总数" | "基本满意" => 1150,
+            "未评价" | "不满意" => 900,
             "满意" => 800,
             "黄牌" | "红牌" => 620,
             _ => 700,
@@ -115,6 +133,18 @@ fn column_widths(header: &[String], line: usize) -> Vec<usize> {
     let used: usize = w.iter().sum();
     w[0] = line.saturating_sub(used).max(2000);
     w
+}
+
+/// The height (twips) that marks a header row; [`render`] turns the marker into
+/// `<w:tblHeader/>` (docx-rs has no setter for it), so the header repeats on every page.
+const HEADER_ROW_HEIGHT: u32 = 397;
+const HEADER_ROW_MARK: &str = "<w:trHeight w:val=\"397\"";
+
+fn header_row(cells: Vec<TableCell>) -> TableRow {
+    TableRow::new(cells)
+        .row_height(HEADER_ROW_HEIGHT as f32)
+        .height_rule(HeightRule::AtLeast)
+        .cant_split()
 }
 
 fn table(t: &Table) -> DocxTable {
@@ -128,15 +158,18 @@ fn table(t: &Table) -> DocxTable {
         let mut bottom = Vec::new();
         let mut col = 0;
         for (g, span) in &t.groups {
+            let cols = t.header[col..col + span]
+                .iter()
+                .zip(&widths[col..col + span]);
             if g.is_empty() {
-                for i in col..col + span {
+                for (h, w) in cols {
                     top.push(
-                        cell(&t.header[i], widths[i], true, AlignmentType::Center)
+                        cell(h, *w, true, AlignmentType::Center)
                             .vertical_merge(VMergeType::Restart)
                             .shading(header_fill()),
                     );
                     bottom.push(
-                        cell("", widths[i], true, AlignmentType::Center)
+                        cell("", *w, true, AlignmentType::Center)
                             .vertical_merge(VMergeType::Continue)
                             .shading(header_fill()),
                     );
@@ -148,30 +181,24 @@ fn table(t: &Table) -> DocxTable {
                         .grid_span(*span)
                         .shading(header_fill()),
                 );
-                for i in col..col + span {
-                    bottom.push(
-                        cell(&t.header[i], widths[i], true, AlignmentType::Center)
-                            .shading(header_fill()),
-                    );
+                for (h, w) in cols {
+                    bottom.push(cell(h, *w, true, AlignmentType::Center).shading(header_fill()));
                 }
             }
             col += span;
         }
-        rows.push(TableRow::new(top).cant_split());
-        rows.push(TableRow::new(bottom).cant_split());
+        rows.push(header_row(top));
+        rows.push(header_row(bottom));
     } else {
-        rows.push(
-            TableRow::new(
-                t.header
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| {
-                        cell(h, widths[i], true, AlignmentType::Center).shading(header_fill())
-                    })
-                    .collect(),
-            )
-            .cant_split(),
-        );
+        rows.push(header_row(
+            t.header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    cell(h, widths[i], true, AlignmentType::Center).shading(header_fill())
+                })
+                .collect(),
+        ));
     }
     let body_row = |r: &Vec<String>, bold: bool| {
         TableRow::new(
@@ -244,14 +271,24 @@ pub fn render(report: &MonthlyReport) -> Result<Vec<u8>> {
                 Paragraph::new()
                     .add_run(Run::new().add_text(t))
                     .style("Heading1")
-                    .first_line_chars(200)
+                    .indent(
+                        None,
+                        Some(SpecialIndentType::FirstLine(first_line(32))),
+                        None,
+                        None,
+                    )
                     .keep_next(true),
             ),
             Block::Heading2(t) => doc.add_paragraph(
                 Paragraph::new()
                     .add_run(Run::new().add_text(t))
                     .style("Heading2")
-                    .first_line_chars(200)
+                    .indent(
+                        None,
+                        Some(SpecialIndentType::FirstLine(first_line(32))),
+                        None,
+                        None,
+                    )
                     .keep_next(true),
             ),
             Block::Para(t) => doc.add_paragraph(body(&t, 32, true)),
@@ -268,9 +305,16 @@ pub fn render(report: &MonthlyReport) -> Result<Vec<u8>> {
         .page_size(A4_H, A4_W)
         .page_orient(PageOrientationType::Landscape)
         .page_margin(margins());
+    let mut xml = doc.build();
+    let document = String::from_utf8(std::mem::take(&mut xml.document))?;
+    xml.document = document
+        .replace(
+            HEADER_ROW_MARK,
+            &format!("<w:tblHeader />{HEADER_ROW_MARK}"),
+        )
+        .into_bytes();
     let mut buf = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut buf)
+    xml.pack(&mut buf)
         .map_err(|e| anyhow!("cannot write the docx: {e}"))?;
     Ok(buf.into_inner())
 }

@@ -36,7 +36,11 @@ fn table(t: &Table, out: &mut String) {
             "| {} |\n",
             total
                 .iter()
-                .map(|c| format!("**{}**", cell(c)))
+                .map(|c| if c.is_empty() {
+                    String::new()
+                } else {
+                    format!("**{}**", cell(c))
+                })
                 .collect::<Vec<_>>()
                 .join(" | ")
         ));

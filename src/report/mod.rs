@@ -237,7 +237,7 @@ pub fn zh_number(n: usize) -> String {
     match n {
         0..=10 => DIGITS[n].to_string(),
         11..=19 => format!("十{}", DIGITS[n - 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", DIGITS[n / 10]),
         20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
         _ => n.to_string(),
     }
@@ -540,6 +540,8 @@ pub struct CaseSummary {
     pub satisfaction: Option<&'static str>,
     /// The report-document section it came from (典型案例, 应急处置 ...), if any.
     pub section: Option<String>,
+    /// Other cases of the month about the same thing, folded into this one (urgent cases).
+    pub similar_cases: usize,
 }
 
 impl CaseSummary {
@@ -555,6 +557,7 @@ impl CaseSummary {
             reply: c.reply.clone().filter(|r| !r.trim().is_empty()),
             satisfaction: c.satisfaction.map(Satisfaction::as_str),
             section: c.source.section.clone(),
+            similar_cases: 0,
         }
     }
 
@@ -833,6 +836,50 @@ fn representative_order(a: &Case, b: &Case) -> std::cmp::Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
+/// The character bigrams of a text.
+type Bigrams = HashSet<(char, char)>;
+
+/// Character bigrams of a narrative (punctuation and whitespace dropped).
+fn bigrams(text: &str) -> Bigrams {
+    let chars: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .take(400)
+        .collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Jaccard similarity of two bigram sets.
+fn similarity(a: &Bigrams, b: &Bigrams) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let inter = a.intersection(b).count();
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
+/// Narratives at least this similar are "the same thing" when choosing cases to quote.
+const SAME_THING: f64 = 0.5;
+
+/// Picks up to `max` mutually dissimilar cases in order; each later case that resembles a picked
+/// one is counted on it instead.
+fn pick_distinct<'a>(cases: &[&'a Case], max: usize) -> Vec<(&'a Case, usize)> {
+    let mut picked: Vec<(&Case, Bigrams, usize)> = Vec::new();
+    for c in cases {
+        let g = bigrams(&c.narrative);
+        let full = picked.len() >= max;
+        match picked
+            .iter_mut()
+            .find(|(_, pg, _)| similarity(pg, &g) >= SAME_THING)
+        {
+            Some(p) => p.2 += 1,
+            None if !full => picked.push((c, g, 0)),
+            None => {}
+        }
+    }
+    picked.into_iter().map(|(c, _, n)| (c, n)).collect()
+}
+
 /// Builds the report for `month` from any set of cases (cases of other months are used for the
 /// comparisons with the previous month and the same month last year, and ignored otherwise).
 pub fn build(
@@ -1029,7 +1076,10 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
                     .collect();
                 reps.sort_by(|a, b| representative_order(a, b));
             }
-            reps.truncate(2);
+            let reps: Vec<&Case> = pick_distinct(&reps, 2)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
             HotspotSummary {
                 rank: h.rank,
                 label: h.label.clone(),
@@ -1079,7 +1129,12 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
                 .filter(|c| case_topic(c) == Some(id))
                 .collect();
             cs.sort_by(|a, b| representative_order(a, b));
-            reps = cs.into_iter().take(2).map(CaseSummary::of).collect();
+            // Only the first few hundred need comparing to find two different ones.
+            cs.truncate(300);
+            reps = pick_distinct(&cs, 2)
+                .into_iter()
+                .map(|(c, _)| CaseSummary::of(c))
+                .collect();
         }
         TopicSummary {
             id: id.to_string(),
@@ -1140,10 +1195,19 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             .then_with(|| a.id.cmp(&b.id))
     });
     let urgent_ids: HashSet<&str> = urgent.iter().map(|c| c.id.as_str()).collect();
-    let urgent_cases: Vec<CaseSummary> = urgent
+    let urgent_cases: Vec<CaseSummary> = pick_distinct(&urgent, opts.max_urgent)
+        .into_iter()
+        .map(|(c, n)| CaseSummary {
+            similar_cases: n,
+            ..CaseSummary::of(c)
+        })
+        .collect();
+    // Cases already quoted in 二、热点问题 are not repeated as typical cases.
+    let quoted: HashSet<&str> = hotspot_topics
         .iter()
-        .take(opts.max_urgent)
-        .map(|c| CaseSummary::of(c))
+        .flat_map(|t| t.representative_cases.iter())
+        .chain(hotspots.iter().flat_map(|h| h.representative_cases.iter()))
+        .map(|c| c.id.as_str())
         .collect();
 
     let mut typical: Vec<&Case> = narratives
@@ -1164,9 +1228,21 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             c.record == RecordType::WorkOrder
                 && c.reply.as_deref().is_some_and(|r| !r.trim().is_empty())
                 && !urgent_ids.contains(c.id.as_str())
+                && !quoted.contains(c.id.as_str())
+        };
+        // Well-handled cases first (满意, then 基本满意), then the most readable.
+        let handled = |c: &Case| match c.satisfaction {
+            Some(Satisfaction::Satisfied) => 0,
+            Some(Satisfaction::BasicallySatisfied) => 1,
+            None | Some(Satisfaction::Unrated) => 2,
+            Some(Satisfaction::Dissatisfied) => 3,
         };
         let mut pool: Vec<&Case> = orders.iter().copied().filter(with_reply).collect();
-        pool.sort_by(|a, b| representative_order(a, b));
+        pool.sort_by(|a, b| {
+            handled(a)
+                .cmp(&handled(b))
+                .then_with(|| representative_order(a, b))
+        });
         for t in &hotspot_topics {
             if typical.len() >= opts.max_typical {
                 break;
@@ -1179,12 +1255,19 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
                 typical.push(c);
             }
         }
-        for c in &pool {
+        let mut grams: Vec<Bigrams> = typical.iter().map(|c| bigrams(&c.narrative)).collect();
+        for c in pool.iter().take(2000) {
             if typical.len() >= opts.max_typical {
                 break;
             }
-            if seen.insert(c.id.as_str()) {
+            if seen.contains(c.id.as_str()) {
+                continue;
+            }
+            let g = bigrams(&c.narrative);
+            if grams.iter().all(|p| similarity(p, &g) < SAME_THING) {
+                seen.insert(c.id.as_str());
                 typical.push(c);
+                grams.push(g);
             }
         }
     }

@@ -225,23 +225,28 @@ pub fn annex_kind_counts(r: &DepartmentRow, with_other: bool) -> Vec<usize> {
     v
 }
 
+/// A count cell: empty for zero, as the seeds' annex prints it.
+fn count_cell(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        n.to_string()
+    }
+}
+
 fn annex_row(r: &DepartmentRow, with_other: bool) -> Vec<String> {
     let mut row = vec![
         r.name.clone(),
         r.total.to_string(),
-        r.yellow_cards.to_string(),
-        r.red_cards.to_string(),
+        count_cell(r.yellow_cards),
+        count_cell(r.red_cards),
     ];
-    row.extend(
-        annex_kind_counts(r, with_other)
-            .into_iter()
-            .map(|n| n.to_string()),
-    );
+    row.extend(annex_kind_counts(r, with_other).into_iter().map(count_cell));
     row.extend([
-        r.satisfied.to_string(),
-        r.basically_satisfied.to_string(),
-        r.dissatisfied.to_string(),
-        r.unrated.to_string(),
+        count_cell(r.satisfied),
+        count_cell(r.basically_satisfied),
+        count_cell(r.dissatisfied),
+        count_cell(r.unrated),
         r.satisfaction_rate
             .map(fmt_pct)
             .unwrap_or_else(|| "—".into()),
@@ -495,7 +500,7 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
             if let Some(t) = &h.topic_name {
                 s.push_str(&format!("，{t}"));
             }
-            s.push_str("）");
+            s.push('）');
             if let Some(c) = h.representative_cases.first() {
                 s.push_str("。如：");
                 s.push_str(&quote_case(c, QUOTE_CHARS));
@@ -559,7 +564,11 @@ fn cases(report: &MonthlyReport, b: &mut Vec<Block>) {
         b.push(Block::Para("本月未发现需应急处置的工单。".into()));
     }
     for c in &report.urgent_cases {
-        b.push(Block::Para(quote_case(c, QUOTE_CHARS * 2)));
+        let mut p = quote_case(c, QUOTE_CHARS * 2);
+        if c.similar_cases > 0 {
+            p.push_str(&format!("（本月同类诉求另有{}件。）", c.similar_cases));
+        }
+        b.push(Block::Para(p));
     }
     b.push(Block::Heading2("（二）典型案例".into()));
     if report.typical_cases.is_empty() {
