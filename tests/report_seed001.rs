@@ -4,46 +4,19 @@
 
 use std::path::PathBuf;
 
-use hotline::model::{Case, Kind, Satisfaction, Status};
+use hotline::model::Case;
 use hotline::report::{self, Format, ReportOptions};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed001_2022-06.csv")
 }
 
-/// Reads the fixture with the csv crate (the columns the generator writes).
-fn parse_fixture() -> Vec<Case> {
-    let mut rdr = csv::Reader::from_path(fixture()).expect("fixture opens");
-    let mut cases = Vec::new();
-    for (i, row) in rdr.records().enumerate() {
-        let r = row.expect("fixture row");
-        let mut c = Case::new(&r[0], &r[6]);
-        c.received_at =
-            Some(chrono::NaiveDateTime::parse_from_str(&r[1], "%Y-%m-%d %H:%M:%S").expect("date"));
-        c.department = Some(r[2].to_string());
-        c.kind = Kind::parse(&r[3]);
-        c.status = Status::parse(&r[4]);
-        c.satisfaction = Satisfaction::parse(&r[5]);
-        c.reply = Some(r[7].to_string());
-        c.source.file = fixture().display().to_string();
-        c.source.locator = format!("row {}", i + 1);
-        cases.push(c);
-    }
-    cases
-}
-
-/// The fixture's cases: through `ingest::read_path` once ingest reads csv, else parsed here.
+/// The fixture's cases, read by `ingest::read_path` as `hotline report --input` reads them.
 fn load() -> Vec<Case> {
-    match hotline::ingest::read_path(&fixture(), &Default::default()) {
-        Ok(batch) => {
-            assert!(batch.rejects.is_empty(), "rejects: {:?}", batch.rejects);
-            batch.cases
-        }
-        Err(e) => {
-            eprintln!("ingest::read_path unavailable ({e:#}); parsing the fixture in the test");
-            parse_fixture()
-        }
-    }
+    let batch = hotline::ingest::read_path(&fixture(), &Default::default()).expect("fixture reads");
+    assert!(batch.rejects.is_empty(), "rejects: {:?}", batch.rejects);
+    assert_eq!(batch.read, 694);
+    batch.cases
 }
 
 fn build() -> report::MonthlyReport {
@@ -268,4 +241,29 @@ fn dump_outputs_for_inspection() {
         report::write(&r, f, &path).unwrap();
         eprintln!("wrote {}", path.display());
     }
+}
+
+#[test]
+fn cli_reads_the_fixture_with_input() {
+    let out = assert_cmd::Command::cargo_bin("hotline")
+        .unwrap()
+        .args([
+            "report",
+            "--month",
+            "2022-06",
+            "--title",
+            "翁源县",
+            "--input",
+        ])
+        .arg(fixture())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("投诉类（626件）占工单总量的90.2%"));
+    assert!(md.contains("群众满意率为86.89%"));
 }

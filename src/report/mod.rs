@@ -1302,12 +1302,25 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         })
         .collect();
 
+    // 单位名称: as given, else the region the month's report documents name most often.
     let title = opts
         .title
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| {
+            let mut regions: HashMap<&str, usize> = HashMap::new();
+            for c in &this {
+                if let Some(r) = c.source.region.as_deref().filter(|r| !r.trim().is_empty()) {
+                    *regions.entry(r.trim()).or_default() += 1;
+                }
+            }
+            regions
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(r, _)| r.to_string())
+        });
     MonthlyReport {
         month: month.to_string(),
         year: month.year,

@@ -2,6 +2,8 @@
 //! [`Block`]s (headings, paragraphs, list items, charts, the annex table) in the seeds' wording,
 //! and the markdown, HTML and docx renderers only lay the blocks out.
 
+use chrono::Datelike;
+
 use crate::model::Kind;
 
 use super::{
@@ -147,11 +149,16 @@ fn points_phrase(label: &str, prev: f64, points: f64) -> String {
 /// already carries its handling result).
 pub fn quote_case(c: &CaseSummary, chars: usize) -> String {
     let mut s = String::new();
-    if let Some(d) = c.zh_date() {
-        s.push_str(&d);
-        s.push('，');
-    }
     let narrative = excerpt(&c.narrative, chars);
+    if let (Some(d), Some(at)) = (c.zh_date(), c.received_at) {
+        // Report-document narratives often open with their own date.
+        let day = format!("{}月{}日", at.month(), at.day());
+        let head: String = narrative.chars().take(24).collect();
+        if !head.contains(&day) {
+            s.push_str(&d);
+            s.push('，');
+        }
+    }
     s.push_str(&narrative);
     if !s.ends_with(['。', '！', '？', '…', '；']) {
         s.push('。');
@@ -547,6 +554,9 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
                 s.push('：');
             }
             s.push_str(&excerpt(&h.narrative, QUOTE_CHARS * 2));
+            if let Some(r) = &h.reply {
+                s.push_str(&excerpt(r, QUOTE_CHARS));
+            }
             b.push(Block::Item(s));
         }
     }
