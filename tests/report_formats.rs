@@ -420,3 +420,37 @@ fn cli_writes_every_format_from_a_store() {
         .failure()
         .stderr(predicates::str::contains("unknown report format"));
 }
+
+#[test]
+fn no_return_visit_data_means_no_rate() {
+    // Messages with replies but no 办理状态 or 回访 columns (like the public message datasets).
+    let cases: Vec<Case> = (0..20)
+        .map(|i| {
+            let mut c = Case::new(format!("M{i}"), "小区门口路灯不亮");
+            c.received_at = Some(at(2019, 5, 1 + i as u32, 10));
+            c.department = Some(
+                if i % 2 == 0 {
+                    "城管局"
+                } else {
+                    "民安街道"
+                }
+                .into(),
+            );
+            if i < 15 {
+                c.reply = Some("已安排维修。".into());
+            }
+            c
+        })
+        .collect();
+    let r = report::build(&cases, "2019-05", &ReportOptions::default()).unwrap();
+    assert_eq!((r.total, r.closed, r.in_progress), (20, 15, 5));
+    assert_eq!(r.satisfaction_rate, None);
+    assert!(r.departments.iter().all(|d| d.satisfaction_rate.is_none()));
+    let md = text(&r, Format::Markdown);
+    assert!(
+        md.contains("工单数据未含回访评价结果，不计算满意率"),
+        "{md}"
+    );
+    assert!(md.contains("| — |"));
+    assert!(md.contains("从性质来看，工单数据未注明诉求类型（20件）"));
+}

@@ -521,8 +521,14 @@ impl DepartmentRow {
         self.unrated += r.unrated;
     }
 
-    fn finish(&mut self) {
-        self.satisfaction_rate = pct(self.total - self.dissatisfied, self.total);
+    /// Computes the 满意率; `rated` is false when the data has no return-visit results at all
+    /// (then there is no rate, rather than a meaningless 100%).
+    fn finish(&mut self, rated: bool) {
+        self.satisfaction_rate = if rated {
+            pct(self.total - self.dissatisfied, self.total)
+        } else {
+            None
+        };
     }
 }
 
@@ -745,7 +751,12 @@ fn is_closed(c: &Case) -> bool {
         Some(Status::Closed) => true,
         Some(_) => false,
         // No status column: a recorded closing date or return visit means it was closed.
-        None => c.closed_at.is_some() || c.satisfaction.is_some(),
+        None => {
+            c.closed_at.is_some()
+                || c.satisfaction.is_some()
+                || c.reply_at.is_some()
+                || c.reply.as_deref().is_some_and(|r| !r.trim().is_empty())
+        }
     }
 }
 
@@ -784,9 +795,14 @@ fn month_stats(orders: &[&Case]) -> MonthStats {
         .iter()
         .filter(|c| c.satisfaction == Some(Satisfaction::Dissatisfied))
         .count();
+    let rated = orders.iter().any(|c| c.satisfaction.is_some());
     MonthStats {
         total: orders.len(),
-        satisfaction_rate: pct(closed.len() - dissatisfied, closed.len()),
+        satisfaction_rate: if rated {
+            pct(closed.len() - dissatisfied, closed.len())
+        } else {
+            None
+        },
     }
 }
 
@@ -981,11 +997,12 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
     }
     let mut departments: Vec<DepartmentRow> = rows.into_values().collect();
     let mut departments_total = DepartmentRow::new("合计");
+    let rated = orders.iter().any(|c| c.satisfaction.is_some());
     for r in departments.iter_mut() {
-        r.finish();
+        r.finish(rated);
         departments_total.add_row(r);
     }
-    departments_total.finish();
+    departments_total.finish(rated);
     departments.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
     let satisfaction = SatisfactionSummary {
         closed: departments_total.total,

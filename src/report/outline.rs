@@ -361,6 +361,13 @@ fn basic(report: &MonthlyReport, b: &mut Vec<Block>) {
         }
         b.push(Block::Para(p));
         b.push(Block::Chart(ChartKind::Kinds));
+    } else {
+        n += 1;
+        b.push(Block::Para(format!(
+            "{}从性质来看，工单数据未注明诉求类型（{}件）。",
+            bracket_numbers(n),
+            report.unknown_kind
+        )));
     }
 
     let county = &report.top_county_departments;
@@ -637,14 +644,17 @@ fn satisfaction(report: &MonthlyReport, b: &mut Vec<Block>) {
     b.push(Block::Para(p));
 
     let s = &report.satisfaction;
-    let mut p = format!(
-        "12345政务服务便民热线（网络问政）对办结的工单自动发起满意度调查。本月，共对{}件已办结工单（不含撤销单）发起满意度调查，回访评价满意{}件，基本满意{}件，不满意{}件，未评价{}件",
-        s.closed, s.satisfied, s.basically_satisfied, s.dissatisfied, s.unrated
-    );
-    match s.rate {
-        Some(r) => p.push_str(&format!("，群众满意率为{}", fmt_pct(r))),
-        None => p.push_str("，本月无已办结工单，不计算满意率"),
-    }
+    let mut p = match s.rate {
+        Some(r) => format!(
+            "12345政务服务便民热线（网络问政）对办结的工单自动发起满意度调查。本月，共对{}件已办结工单（不含撤销单）发起满意度调查，回访评价满意{}件，基本满意{}件，不满意{}件，未评价{}件，群众满意率为{}",
+            s.closed, s.satisfied, s.basically_satisfied, s.dissatisfied, s.unrated, fmt_pct(r)
+        ),
+        None if s.closed == 0 => "本月无已办结工单，不计算满意率".to_string(),
+        None => format!(
+            "本月已办结工单{}件（不含撤销单），工单数据未含回访评价结果，不计算满意率",
+            s.closed
+        ),
+    };
     let mut cmp = Vec::new();
     for (label, c) in [
         ("上月", &report.previous_month),
@@ -662,7 +672,9 @@ fn satisfaction(report: &MonthlyReport, b: &mut Vec<Block>) {
     }
     p.push('。');
     b.push(Block::Para(p));
-    b.push(Block::Chart(ChartKind::Satisfaction));
+    if s.rate.is_some() {
+        b.push(Block::Chart(ChartKind::Satisfaction));
+    }
 
     if let Some(overall) = s.rate {
         let mut low: Vec<&DepartmentRow> = report
