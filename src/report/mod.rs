@@ -1071,6 +1071,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         let params = HotspotParams {
             top: opts.top_hotspots,
             previous: prev_basis.iter().map(|c| (*c).clone()).collect(),
+            ..HotspotParams::default()
         };
         find_hotspots(&month_cases, &params)
     } else {
