@@ -281,7 +281,7 @@ fn comparisons_topics_and_urgent_cases() {
     push(&mut cases, 5, (2022, 5), "water_supply", "小区停水");
     push(&mut cases, 8, (2021, 6), "noise", "夜间施工噪音扰民");
     push(&mut cases, 9, (2022, 6), "noise", "夜间施工噪音扰民");
-    push(&mut cases, 12, (2022, 6), "water_supply", "小区停水");
+    push(&mut cases, 15, (2022, 6), "water_supply", "小区停水");
     push(&mut cases, 4, (2022, 6), "flood_disaster", "强降雨房屋进水");
     // An urgent case from tagging and one from a report document's 应急处置 section.
     let mut urgent = order(
@@ -319,11 +319,11 @@ fn comparisons_topics_and_urgent_cases() {
     cases.push(yellow);
 
     let r = report::build(&cases, "2022-06", &ReportOptions::with_title("翁源县")).unwrap();
-    assert_eq!(r.total, 27);
-    assert_eq!((r.closed, r.in_progress), (26, 1));
+    assert_eq!(r.total, 30);
+    assert_eq!((r.closed, r.in_progress), (29, 1));
     let prev = r.previous_month.as_ref().unwrap();
     assert_eq!(prev.total, 15);
-    assert_eq!(prev.total_change_percent, Some(80.0));
+    assert_eq!(prev.total_change_percent, Some(100.0));
     let ly = r.same_month_last_year.as_ref().unwrap();
     assert_eq!(ly.total, 8);
     assert_eq!(r.hotspot_topics[0].id, "water_supply");
@@ -339,11 +339,11 @@ fn comparisons_topics_and_urgent_cases() {
     );
     let md = text(&r, Format::Markdown);
     assert!(
-        md.contains("工单总量较上月（15件）增长80%，较去年同期（8件）增长237.5%"),
+        md.contains("工单总量较上月（15件）增长100%，较去年同期（8件）增长275%"),
         "{md}"
     );
     assert!(
-        md.contains("供水类诉求由上月5件增至12件（增长140%）"),
+        md.contains("供水类诉求由上月5件增至15件（增长200%）"),
         "{md}"
     );
     assert!(md.contains("灾害防汛类诉求为本月新出现（4件）"), "{md}");

@@ -608,7 +608,8 @@ pub struct HotspotSummary {
 pub enum Trend {
     /// Not in the previous month, which had data.
     New,
-    /// At least 1.5 times and at least 3 cases more than the previous month.
+    /// Its share of the month at least 1.5 times the previous month's, and at least 3 cases
+    /// more.
     Rising,
     Steady,
     Falling,
@@ -836,20 +837,25 @@ fn ranked(counts: HashMap<&str, usize>, denom: usize) -> Vec<NameCount> {
     v
 }
 
-/// A case quoted as representative: one with a reply first, then the most confidently tagged,
-/// then the one with a narrative of readable length.
-fn representative_order(a: &Case, b: &Case) -> std::cmp::Ordering {
-    let score = |c: &Case| {
-        let reply = c.reply.as_deref().is_some_and(|r| !r.trim().is_empty());
-        let conf = c.tags.as_ref().map(|t| t.topic_confidence).unwrap_or(0.0);
-        let len = c.narrative.chars().count();
-        let readable = (30..=300).contains(&len);
-        (reply, readable, (conf * 1000.0) as i64)
-    };
-    score(b)
-        .cmp(&score(a))
-        .then_with(|| a.received_at.cmp(&b.received_at))
-        .then_with(|| a.id.cmp(&b.id))
+/// The order in which cases are considered for quoting: one with a reply first, then one of
+/// readable length, then the most confidently tagged, then the earliest (then by id). A sort key
+/// (computed once per case with `sort_by_cached_key`).
+type RepKey<'a> = (
+    std::cmp::Reverse<(bool, bool, i64)>,
+    Option<NaiveDateTime>,
+    &'a str,
+);
+
+fn rep_key(c: &Case) -> RepKey<'_> {
+    let reply = c.reply.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let conf = c.tags.as_ref().map(|t| t.topic_confidence).unwrap_or(0.0);
+    let len = c.narrative.chars().count();
+    let readable = (30..=300).contains(&len);
+    (
+        std::cmp::Reverse((reply, readable, (conf * 1000.0) as i64)),
+        c.received_at,
+        c.id.as_str(),
+    )
 }
 
 /// The character bigrams of a text.
@@ -1052,10 +1058,10 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
     } else {
         prev_orders.clone()
     };
-    let mut topic_counts: HashMap<&str, usize> = HashMap::new();
+    let mut topic_cases: HashMap<&str, Vec<&Case>> = HashMap::new();
     for c in &basis {
         if let Some(t) = case_topic(c) {
-            *topic_counts.entry(t).or_default() += 1;
+            topic_cases.entry(t).or_default().push(c);
         }
     }
     let mut prev_topic_counts: HashMap<&str, usize> = HashMap::new();
@@ -1065,6 +1071,10 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         }
     }
     let has_prev = !prev_basis.is_empty();
+    // Rose sharply: its share of the month grew by half and it has at least 3 cases more (a
+    // month with twice the calls does not make every topic "rising").
+    let (cur_n, prev_total) = (basis.len(), prev_basis.len());
+    let rose = |n: usize, p: usize| p > 0 && n * prev_total * 2 >= p * cur_n * 3 && n >= p + 3;
 
     let hotspots_found: Vec<Hotspot> = if opts.hotspots && !narratives.is_empty() {
         let month_cases: Vec<Case> = narratives.iter().map(|c| (*c).clone()).collect();
@@ -1092,7 +1102,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
                     .iter()
                     .filter_map(|id| by_id.get(id.as_str()).copied())
                     .collect();
-                reps.sort_by(|a, b| representative_order(a, b));
+                reps.sort_by_cached_key(|c| rep_key(c));
             }
             let reps: Vec<&Case> = pick_distinct(&reps, 2)
                 .into_iter()
@@ -1121,7 +1131,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             Trend::Unknown
         } else if prev_n == 0 {
             Trend::New
-        } else if count * 2 >= prev_n * 3 && count >= prev_n + 3 {
+        } else if rose(count, prev_n) {
             Trend::Rising
         } else if count >= prev_n {
             Trend::Steady
@@ -1141,12 +1151,8 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             .take(2)
             .collect();
         if reps.is_empty() {
-            let mut cs: Vec<&Case> = basis
-                .iter()
-                .copied()
-                .filter(|c| case_topic(c) == Some(id))
-                .collect();
-            cs.sort_by(|a, b| representative_order(a, b));
+            let mut cs: Vec<&Case> = topic_cases.get(id).cloned().unwrap_or_default();
+            cs.sort_by_cached_key(|c| rep_key(c));
             // Only the first few hundred need comparing to find two different ones.
             cs.truncate(300);
             reps = pick_distinct(&cs, 2)
@@ -1170,10 +1176,10 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             representative_cases: reps,
         }
     };
-    let mut topic_list: Vec<(&str, usize)> = topic_counts
+    let mut topic_list: Vec<(&str, usize)> = topic_cases
         .iter()
         .filter(|(t, _)| **t != "other")
-        .map(|(t, n)| (*t, *n))
+        .map(|(t, cs)| (*t, cs.len()))
         .collect();
     topic_list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let hotspot_topics: Vec<TopicSummary> = topic_list
@@ -1186,8 +1192,9 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             .iter()
             .filter(|(t, n)| {
                 let p = prev_topic_counts.get(t).copied().unwrap_or(0);
-                (p == 0 && *n >= 2) || (p > 0 && n * 2 >= p * 3 && *n >= p + 3)
+                (p == 0 && *n >= 2) || rose(*n, p)
             })
+            .take(opts.top_topics)
             .map(|(t, n)| topic_summary(t, *n))
             .collect()
     } else {
@@ -1256,11 +1263,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
             Some(Satisfaction::Dissatisfied) => 3,
         };
         let mut pool: Vec<&Case> = orders.iter().copied().filter(with_reply).collect();
-        pool.sort_by(|a, b| {
-            handled(a)
-                .cmp(&handled(b))
-                .then_with(|| representative_order(a, b))
-        });
+        pool.sort_by_cached_key(|c| (handled(c), rep_key(c)));
         for t in &hotspot_topics {
             if typical.len() >= opts.max_typical {
                 break;
