@@ -511,7 +511,11 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
         b.push(Block::Heading2(format!("{}{head}", bracket_numbers(n))));
         for h in others {
             let mut s = format!("{}（{}件", h.label, h.case_count);
-            if let Some(t) = &h.topic_name {
+            if let Some(t) = h
+                .topic_name
+                .as_deref()
+                .filter(|_| h.topic.as_deref() != Some("other"))
+            {
                 s.push_str(&format!("，{t}"));
             }
             s.push('）');
