@@ -102,8 +102,16 @@ pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
             true,
         )));
     }
-    let from = args.from.as_deref().map(|s| parse_date(s, "--from")).transpose()?;
-    let to = args.to.as_deref().map(|s| parse_date(s, "--to")).transpose()?;
+    let from = args
+        .from
+        .as_deref()
+        .map(|s| parse_date(s, "--from"))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|s| parse_date(s, "--to"))
+        .transpose()?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             bail!("--to {t} is before --from {f}");
@@ -191,7 +199,10 @@ pub fn render_table(hotspots: &[Hotspot], cases: &HashMap<&str, &Case>, total: u
         hotspots.len()
     ));
     out.push_str("排名  热度     件数  诉求人  点赞  重复  时间范围                 热点\n");
-    let day = |t: Option<NaiveDateTime>| t.map(|t| t.date().to_string()).unwrap_or_else(|| "?".into());
+    let day = |t: Option<NaiveDateTime>| {
+        t.map(|t| t.date().to_string())
+            .unwrap_or_else(|| "?".into())
+    };
     for h in hotspots {
         out.push_str(&format!(
             "{:<5} {:<8.2} {:<5} {:<7} {:<5} {:<5} {} ~ {}  {}\n",
@@ -228,9 +239,7 @@ mod tests {
 
     fn args(month: Option<&str>, from: Option<&str>, to: Option<&str>) -> HotspotsArgs {
         HotspotsArgs {
-            index: IndexArgs {
-                index: "x".into(),
-            },
+            index: IndexArgs { index: "x".into() },
             from: from.map(String::from),
             to: to.map(String::from),
             month: month.map(String::from),
@@ -242,7 +251,9 @@ mod tests {
 
     #[test]
     fn periods_and_previous_periods() {
-        let (p, month) = period_of(&args(Some("2020-01"), None, None)).unwrap().unwrap();
+        let (p, month) = period_of(&args(Some("2020-01"), None, None))
+            .unwrap()
+            .unwrap();
         assert!(month);
         assert_eq!(p.start.to_string(), "2020-01-01 00:00:00");
         assert_eq!(p.end.to_string(), "2020-02-01 00:00:00");

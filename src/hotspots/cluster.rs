@@ -344,7 +344,10 @@ fn merge_duplicates(groups: Vec<Group>, mask: &[bool], params: &ClusterParams) -
         if a == b {
             continue;
         }
-        let (ga, gb) = (slots[a as usize].as_ref().unwrap(), slots[b as usize].as_ref().unwrap());
+        let (ga, gb) = (
+            slots[a as usize].as_ref().unwrap(),
+            slots[b as usize].as_ref().unwrap(),
+        );
         let cross = ga.cross(gb, mask);
         let cos = cross.0 / (ga.norm2 * gb.norm2).sqrt().max(1e-9);
         let cos_problem = cross.1 / (ga.norm2_problem * gb.norm2_problem).sqrt().max(1e-9);

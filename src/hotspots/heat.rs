@@ -36,7 +36,9 @@ pub struct HeatInput {
 /// The heat index (see the module doc), rounded to two decimals.
 pub fn heat(h: &HeatInput) -> f64 {
     let n = h.cases as f64;
-    let volume = 0.5 * (1.0 + n).ln() + 1.5 * (1.0 + h.users as f64).ln() + 0.25 * (1.0 + h.likes as f64).ln();
+    let volume = 0.5 * (1.0 + n).ln()
+        + 1.5 * (1.0 + h.users as f64).ln()
+        + 0.25 * (1.0 + h.likes as f64).ln();
     let recency = match (h.last, h.period) {
         (Some(last), Some((start, end))) if end > start => {
             let r = (last - start).num_seconds() as f64 / (end - start).num_seconds() as f64;
@@ -80,12 +82,47 @@ mod tests {
             previous: Some(5),
         };
         let h = heat(&base);
-        assert!(heat(&HeatInput { cases: 6, ..base.clone() }) > h);
-        assert!(heat(&HeatInput { users: 5, ..base.clone() }) > h);
-        assert!(heat(&HeatInput { likes: 30, ..base.clone() }) > h);
-        assert!(heat(&HeatInput { last: at("2019-01-30"), ..base.clone() }) > h);
-        assert!(heat(&HeatInput { first: at("2019-01-19"), ..base.clone() }) > h);
-        assert!(heat(&HeatInput { previous: Some(1), ..base.clone() }) > h);
-        assert!(heat(&HeatInput { previous: Some(20), ..base.clone() }) < h);
+        assert!(
+            heat(&HeatInput {
+                cases: 6,
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                users: 5,
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                likes: 30,
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                last: at("2019-01-30"),
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                first: at("2019-01-19"),
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                previous: Some(1),
+                ..base.clone()
+            }) > h
+        );
+        assert!(
+            heat(&HeatInput {
+                previous: Some(20),
+                ..base.clone()
+            }) < h
+        );
     }
 }

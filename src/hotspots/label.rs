@@ -16,9 +16,38 @@ use super::vectorize::{Analysis, Vectors};
 
 /// Words that never make a label's problem part.
 const NOT_PROBLEM: &[&str] = &[
-    "投诉", "反映", "问题", "希望", "请求", "咨询", "建议", "举报", "关于", "市民", "政府",
-    "相关", "部门", "领导", "解决", "处理", "小区", "附近", "情况", "要求", "恳请", "严重",
-    "现象", "存在", "一直", "至今", "请问", "能否", "是否", "为什么", "何时", "什么",
+    "投诉",
+    "反映",
+    "问题",
+    "希望",
+    "请求",
+    "咨询",
+    "建议",
+    "举报",
+    "关于",
+    "市民",
+    "政府",
+    "相关",
+    "部门",
+    "领导",
+    "解决",
+    "处理",
+    "小区",
+    "附近",
+    "情况",
+    "要求",
+    "恳请",
+    "严重",
+    "现象",
+    "存在",
+    "一直",
+    "至今",
+    "请问",
+    "能否",
+    "是否",
+    "为什么",
+    "何时",
+    "什么",
 ];
 
 /// At most this many titles (the most central) are read for key phrases.
@@ -69,7 +98,9 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         .take(8)
         .collect();
     let inside = |t: &str| {
-        place.as_deref().is_some_and(|p| p.contains(t) || t.contains(p))
+        place
+            .as_deref()
+            .is_some_and(|p| p.contains(t) || t.contains(p))
             || district.as_deref().is_some_and(|d| d.contains(t))
     };
     // Terms at least half the members use.
@@ -89,7 +120,10 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         if name.chars().count() < 2 || NOT_PROBLEM.contains(&name) || inside(name) {
             continue;
         }
-        if problem_terms.iter().any(|(t, _)| t.contains(name) || name.contains(t.as_str())) {
+        if problem_terms
+            .iter()
+            .any(|(t, _)| t.contains(name) || name.contains(t.as_str()))
+        {
             continue;
         }
         if let Some(&(_, top)) = problem_terms.first() {
@@ -120,18 +154,15 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     titled.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
     let place = titled.first().map(|x| x.2.to_string()).or(place);
     // The place, widened to the key phrase that contains it.
-    let place = match &place {
-        Some(p) => Some(
-            phrases
-                .iter()
-                .filter(|(ph, _)| ph.contains(p.as_str()))
-                .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
-                .max_by_key(|(ph, c)| (*c, ph.chars().count()))
-                .map(|(ph, _)| trim_phrase(ph))
-                .unwrap_or_else(|| p.clone()),
-        ),
-        None => None,
-    };
+    let place = place.map(|p| {
+        phrases
+            .iter()
+            .filter(|(ph, _)| ph.contains(p.as_str()))
+            .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
+            .max_by_key(|(ph, c)| (*c, ph.chars().count()))
+            .map(|(ph, _)| trim_phrase(ph))
+            .unwrap_or_else(|| p.clone())
+    });
     let mut chosen: Vec<String> = Vec::new();
     for (ph, _) in &phrases {
         let ph = trim_phrase(ph);
@@ -155,12 +186,13 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     } else {
         // Ordered by their mean relative position in the titles that contain them.
         let position = |c: &str| {
-            let (sum, n) = heads.iter().map(|h| h.concat()).fold((0.0, 0), |(s, n), h| {
-                match h.find(c) {
+            let (sum, n) = heads
+                .iter()
+                .map(|h| h.concat())
+                .fold((0.0, 0), |(s, n), h| match h.find(c) {
                     Some(p) => (s + p as f64 / h.len().max(1) as f64, n + 1),
                     None => (s, n),
-                }
-            });
+                });
             if n == 0 {
                 f64::MAX
             } else {
@@ -179,7 +211,12 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     }
     label.push_str(&problem);
     if label.is_empty() {
-        label = keywords.iter().take(3).cloned().collect::<Vec<_>>().join("");
+        label = keywords
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("");
     }
     Label {
         label,
@@ -249,7 +286,12 @@ fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -
             a.title_terms.iter().map(String::as_str).collect()
         }
     };
-    let position = |t: &str| central_terms.iter().position(|c| *c == t).unwrap_or(usize::MAX);
+    let position = |t: &str| {
+        central_terms
+            .iter()
+            .position(|c| *c == t)
+            .unwrap_or(usize::MAX)
+    };
     let mut ordered: Vec<(usize, usize, String)> = terms
         .into_iter()
         .enumerate()
@@ -277,13 +319,61 @@ fn clean_head(head: &str) -> Vec<String> {
 
 /// Words trimmed off a key phrase's ends.
 const LEADING: &[&str] = &[
-    "小区", "附近", "旁边", "周边", "关于", "投诉", "反映", "反应", "咨询", "举报", "建议", "请求", "恳请", "希望", "要求", "请问",
-    "请", "对", "在", "的", "我要", "再次", "能否", "是否", "何时", "为何", "为什么", "如何",
-    "怎么", "什么时候", "要求",
+    "小区",
+    "附近",
+    "旁边",
+    "周边",
+    "关于",
+    "投诉",
+    "反映",
+    "反应",
+    "咨询",
+    "举报",
+    "建议",
+    "请求",
+    "恳请",
+    "希望",
+    "要求",
+    "请问",
+    "请",
+    "对",
+    "在",
+    "的",
+    "我要",
+    "再次",
+    "能否",
+    "是否",
+    "何时",
+    "为何",
+    "为什么",
+    "如何",
+    "怎么",
+    "什么时候",
+    "要求",
 ];
 const TRAILING: &[&str] = &[
-    "的问题", "问题", "的", "了", "吗", "呢", "小区", "附近", "旁边", "周边", "的投诉", "投诉",
-    "才能", "要", "何时", "什么时候", "能否", "是否", "合理", "合法", "怎么办", "有",
+    "的问题",
+    "问题",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "小区",
+    "附近",
+    "旁边",
+    "周边",
+    "的投诉",
+    "投诉",
+    "才能",
+    "要",
+    "何时",
+    "什么时候",
+    "能否",
+    "是否",
+    "合理",
+    "合法",
+    "怎么办",
+    "有",
 ];
 
 fn trim_phrase(p: &str) -> String {

@@ -125,7 +125,12 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         let previous: Vec<vectorize::SparseVec> = params
             .previous
             .par_iter()
-            .map(|c| vectors.project(&vectorize::analyze_case(seg, c, &params.vectorize), &params.vectorize))
+            .map(|c| {
+                vectors.project(
+                    &vectorize::analyze_case(seg, c, &params.vectorize),
+                    &params.vectorize,
+                )
+            })
             .collect();
         hotspots.par_iter_mut().for_each(|(h, centroid)| {
             let p = previous
@@ -154,7 +159,12 @@ pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<
         .analyses
         .iter()
         .map(|a| {
-            let mut v: Vec<u32> = a.entities.places.iter().map(|p| canon[p.as_str()]).collect();
+            let mut v: Vec<u32> = a
+                .entities
+                .places
+                .iter()
+                .map(|p| canon[p.as_str()])
+                .collect();
             v.sort_unstable();
             v.dedup();
             v
@@ -180,13 +190,18 @@ fn place_groups(vectors: &vectorize::Vectors) -> HashMap<&str, u32> {
     names.dedup();
     let mut canon: HashMap<&str, u32> = HashMap::new();
     for (k, name) in names.iter().enumerate() {
-        let idx: Vec<usize> = name.char_indices().map(|x| x.0).chain([name.len()]).collect();
+        let idx: Vec<usize> = name
+            .char_indices()
+            .map(|x| x.0)
+            .chain([name.len()])
+            .collect();
         let n = idx.len() - 1;
         let mut found: Option<(usize, u32)> = None;
         for len in 3..n {
             for a in 0..=(n - len) {
                 if let Some(&id) = canon.get(&name[idx[a]..idx[a + len]]) {
-                    found = Some(found.map_or((len, id), |f| if len < f.0 { (len, id) } else { f }));
+                    found =
+                        Some(found.map_or((len, id), |f| if len < f.0 { (len, id) } else { f }));
                 }
             }
             if found.is_some() {
@@ -251,10 +266,18 @@ fn build(
             None => anonymous += 1,
         }
     }
-    let times: Vec<NaiveDateTime> = members.iter().filter_map(|&i| cases[i].received_at).collect();
+    let times: Vec<NaiveDateTime> = members
+        .iter()
+        .filter_map(|&i| cases[i].received_at)
+        .collect();
     let mut topics: HashMap<&str, usize> = HashMap::new();
     for &i in members {
-        if let Some(t) = cases[i].tags.as_ref().map(|t| t.topic.as_str()).filter(|t| !t.is_empty()) {
+        if let Some(t) = cases[i]
+            .tags
+            .as_ref()
+            .map(|t| t.topic.as_str())
+            .filter(|t| !t.is_empty())
+        {
             *topics.entry(t).or_insert(0) += 1;
         }
     }
@@ -275,10 +298,20 @@ fn build(
         last: times.iter().max().copied(),
         case_count: members.len(),
         distinct_users: users.len() + anonymous,
-        likes: members.iter().map(|&i| cases[i].likes.unwrap_or(0) as u64).sum(),
+        likes: members
+            .iter()
+            .map(|&i| cases[i].likes.unwrap_or(0) as u64)
+            .sum(),
         keywords: lab.keywords,
-        representative_ids: central.iter().take(3).map(|x| cases[x.1].id.clone()).collect(),
-        repeats: case_ids.iter().filter(|id| repeat_ids.contains(*id)).count(),
+        representative_ids: central
+            .iter()
+            .take(3)
+            .map(|x| cases[x.1].id.clone())
+            .collect(),
+        repeats: case_ids
+            .iter()
+            .filter(|id| repeat_ids.contains(*id))
+            .count(),
         case_ids,
         district: lab.district,
         previous_count: None,

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::vectorize::{dot, vectorize, Vectors, VectorizeParams};
+use super::vectorize::{dot, vectorize, VectorizeParams, Vectors};
 use crate::model::Case;
 
 /// The window in which a case counts as a repeat of an earlier one.
@@ -110,7 +110,11 @@ pub fn mark_repeats_with(cases: &[Case], vectors: &Vectors) -> Vec<Repeat> {
     let mut best: HashMap<usize, (usize, RepeatReason)> = HashMap::new();
     for (later, earlier, reason) in scan(&by_user, SAME_USER_MIN_SIM, RepeatReason::SameComplainant)
         .into_iter()
-        .chain(scan(&by_place, SAME_PLACE_MIN_SIM, RepeatReason::SamePlaceAndProblem))
+        .chain(scan(
+            &by_place,
+            SAME_PLACE_MIN_SIM,
+            RepeatReason::SamePlaceAndProblem,
+        ))
     {
         match best.get(&later) {
             // Keep the same-complainant reason, else the most recent earlier case.
@@ -150,8 +154,18 @@ mod tests {
     #[test]
     fn marks_same_user_and_same_place_within_30_days() {
         let cases = vec![
-            case("1", "u1", "2019-11-01", "丽发新城小区附近搅拌站噪音扰民，夜间施工"),
-            case("2", "u1", "2019-11-10", "丽发新城附近搅拌站又在夜间施工，噪音扰民"),
+            case(
+                "1",
+                "u1",
+                "2019-11-01",
+                "丽发新城小区附近搅拌站噪音扰民，夜间施工",
+            ),
+            case(
+                "2",
+                "u1",
+                "2019-11-10",
+                "丽发新城附近搅拌站又在夜间施工，噪音扰民",
+            ),
             case("3", "u2", "2019-11-20", "丽发新城小区旁搅拌站噪音扰民严重"),
             case("4", "u3", "2020-02-20", "丽发新城小区附近搅拌站噪音扰民"),
             case("5", "u4", "2019-11-21", "A7县黄兴镇自来水停水三天"),

@@ -97,7 +97,7 @@ fn keep_term(seg: &Segmenter, t: &str) -> bool {
     if t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
-    if t.chars().all(|c| c.is_ascii()) && t.chars().count() <= 2 {
+    if t.is_ascii() && t.len() <= 2 {
         return false;
     }
     true
@@ -140,12 +140,22 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
             entities.districts.push(d);
         }
     }
-    if let Some(loc) = case.location.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    if let Some(loc) = case
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         if !entities.places.iter().any(|p| p == loc) {
             entities.places.push(loc.to_string());
         }
     }
-    if let Some(town) = case.town.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(town) = case
+        .town
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if !entities.districts.iter().any(|d| d == town) {
             entities.districts.push(town.to_string());
         }
@@ -252,15 +262,11 @@ impl Vectors {
     /// The vector of a case of another period over this vocabulary and idf (unknown terms
     /// count towards nothing).
     pub fn project(&self, a: &Analysis, params: &VectorizeParams) -> SparseVec {
-        normalized(
-            raw_features(a, params)
-                .into_iter()
-                .filter_map(|(name, w)| {
-                    self.ids
-                        .get(&name)
-                        .map(|&id| (id, w * self.idf[id as usize]))
-                }),
-        )
+        normalized(raw_features(a, params).into_iter().filter_map(|(name, w)| {
+            self.ids
+                .get(&name)
+                .map(|&id| (id, w * self.idf[id as usize]))
+        }))
     }
 }
 
