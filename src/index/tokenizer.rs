@@ -1,17 +1,106 @@
 //! The tantivy tokenizer for Chinese text fields: the pipeline's own [`Segmenter`]
 //! (jieba-rs plus the domain dictionary), so the index sees the same words as the tagger.
 //!
+//! It runs in jieba's "search mode": besides every word of the normal segmentation it emits
+//! the dictionary words of 2 to 4 characters found inside a longer word, at the same
+//! position (公交车 → 公交车 + 公交; 路灯杆 → 路灯杆 + 路灯 + 灯杆). A search for 公交
+//! then finds the text 公交车, which is what an analyst expects from a substring search.
+//!
 //! [`Segmenter`]: crate::text::Segmenter
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::segmenter;
+use crate::text::{is_word, normalize_token, segmenter};
 
 /// The name text fields are registered with.
 pub const ZH_TOKENIZER: &str = "hotline_zh";
 
-/// Segments with the global [`crate::text::segmenter`]; tokens carry byte offsets into the
-/// original text (for highlighting) and consecutive positions (for phrase queries).
+/// Longest sub-word (in characters) emitted inside a longer word.
+const MAX_SUBWORD_CHARS: usize = 4;
+
+/// One indexed token: byte range in the text, position, normalized text, and whether it
+/// is a sub-word of a longer token at the same position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexToken {
+    pub from: usize,
+    pub to: usize,
+    pub position: usize,
+    pub text: String,
+    pub subword: bool,
+}
+
+/// The tokens the index holds for `text`: the normal segmentation (word characters only,
+/// lowercased, full-width ASCII folded) plus dictionary sub-words of longer words.
+pub fn index_tokens(text: &str) -> Vec<IndexToken> {
+    // jieba splits full-width letters and digits (ＡＢＣ１２３) into single characters:
+    // segment a half-width copy and map its offsets back.
+    let folded;
+    let (seg_text, map): (&str, Option<Vec<usize>>) = if text
+        .chars()
+        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c))
+    {
+        let mut s = String::with_capacity(text.len());
+        let mut m = Vec::with_capacity(text.len() + 1);
+        for (b, c) in text.char_indices() {
+            let c2 = match c {
+                '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                }
+                _ => c,
+            };
+            for _ in 0..c2.len_utf8() {
+                m.push(b);
+            }
+            s.push(c2);
+        }
+        m.push(text.len());
+        folded = s;
+        (folded.as_str(), Some(m))
+    } else {
+        (text, None)
+    };
+    let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
+    let jieba = segmenter().jieba();
+    let mut out = Vec::new();
+    let mut position = 0;
+    for t in jieba.cut(seg_text, true) {
+        if !is_word(t.word) {
+            continue;
+        }
+        out.push(IndexToken {
+            from: orig(t.byte_start),
+            to: orig(t.byte_end),
+            position,
+            text: normalize_token(t.word),
+            subword: false,
+        });
+        let chars: Vec<(usize, char)> = t.word.char_indices().collect();
+        let n = chars.len();
+        if n > 2 {
+            let at = |k: usize| if k == n { t.word.len() } else { chars[k].0 };
+            for len in 2..=MAX_SUBWORD_CHARS.min(n - 1) {
+                for i in 0..=n - len {
+                    let sub = &t.word[at(i)..at(i + len)];
+                    if jieba.has_word(sub) && is_word(sub) {
+                        out.push(IndexToken {
+                            from: orig(t.byte_start + at(i)),
+                            to: orig(t.byte_start + at(i + len)),
+                            position,
+                            text: normalize_token(sub),
+                            subword: true,
+                        });
+                    }
+                }
+            }
+        }
+        position += 1;
+    }
+    out
+}
+
+/// Segments with the global [`crate::text::segmenter`] in search mode; tokens carry byte
+/// offsets into the original text (for highlighting) and positions (for phrase queries;
+/// a sub-word shares the position of the word it is part of).
 #[derive(Clone, Default)]
 pub struct ZhTokenizer;
 
@@ -25,15 +114,13 @@ impl Tokenizer for ZhTokenizer {
     type TokenStream<'a> = ZhTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhTokenStream {
-        let tokens = segmenter()
-            .tokens_with_offsets(text)
+        let tokens = index_tokens(text)
             .into_iter()
-            .enumerate()
-            .map(|(position, (from, to, text))| Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text,
+            .map(|t| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
                 position_length: 1,
             })
             .collect();
@@ -57,5 +144,33 @@ impl TokenStream for ZhTokenStream {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longer_words_carry_their_dictionary_subwords() {
+        let toks = index_tokens("公交车站旁的路灯杆倒了");
+        let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+        assert!(words.contains(&"公交"), "{words:?}");
+        for t in &toks {
+            assert!(t.from < t.to);
+        }
+        // sub-words share the position of their word
+        let main: Vec<_> = toks.iter().filter(|t| !t.subword).collect();
+        for (i, t) in main.iter().enumerate() {
+            assert_eq!(t.position, i);
+        }
+    }
+
+    #[test]
+    fn offsets_slice_the_text() {
+        let text = "😀投诉：ＡＢＣ小区停水，Water off! 路灯不亮";
+        for t in index_tokens(text) {
+            assert_eq!(normalize_token(&text[t.from..t.to]), t.text);
+        }
     }
 }

@@ -1,0 +1,1 @@
+//! Recall measurement (filled in below).

@@ -1,0 +1,1 @@
+//! Similar cases (filled in below).
