@@ -6,6 +6,10 @@
 //! position (公交车 → 公交车 + 公交; 路灯杆 → 路灯杆 + 路灯 + 灯杆). A search for 公交
 //! then finds the text 公交车, which is what an analyst expects from a substring search.
 //!
+//! Token positions are character offsets (not token counts), so a phrase query over the
+//! pieces of a word with their character offsets is exactly a substring match, however
+//! jieba happened to cut the word in a given case (拖欠工资 as one token, or 拖欠 / 工资).
+//!
 //! [`Segmenter`]: crate::text::Segmenter
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -62,11 +66,12 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
     let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
     let jieba = segmenter().jieba();
     let mut out = Vec::new();
-    let mut position = 0;
     for t in jieba.cut(seg_text, true) {
         if !is_word(t.word) {
             continue;
         }
+        // positions are character offsets: a phrase of pieces is then a substring match
+        let position = t.start;
         out.push(IndexToken {
             from: orig(t.byte_start),
             to: orig(t.byte_end),
@@ -85,7 +90,7 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
                         out.push(IndexToken {
                             from: orig(t.byte_start + at(i)),
                             to: orig(t.byte_start + at(i + len)),
-                            position,
+                            position: position + i,
                             text: normalize_token(sub),
                             subword: true,
                         });
@@ -93,14 +98,13 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
                 }
             }
         }
-        position += 1;
     }
     out
 }
 
 /// Segments with the global [`crate::text::segmenter`] in search mode; tokens carry byte
-/// offsets into the original text (for highlighting) and positions (for phrase queries;
-/// a sub-word shares the position of the word it is part of).
+/// offsets into the original text (for highlighting) and character-offset positions (for
+/// phrase queries).
 #[derive(Clone, Default)]
 pub struct ZhTokenizer;
 
@@ -159,10 +163,10 @@ mod tests {
         for t in &toks {
             assert!(t.from < t.to);
         }
-        // sub-words share the position of their word
-        let main: Vec<_> = toks.iter().filter(|t| !t.subword).collect();
-        for (i, t) in main.iter().enumerate() {
-            assert_eq!(t.position, i);
+        // positions are character offsets
+        let text = "公交车站旁的路灯杆倒了";
+        for t in &toks {
+            assert_eq!(t.position, text[..t.from].chars().count());
         }
     }
 

@@ -149,7 +149,7 @@ impl Default for QueryOptions {
     fn default() -> Self {
         QueryOptions {
             synonyms: true,
-            parts_slop: 2,
+            parts_slop: 0,
             proximity_boost: 1.5,
         }
     }
@@ -233,10 +233,15 @@ impl<'a> QueryBuilder<'a> {
                         self.note(w);
                     }
                 }
+                // written together: exact; with spaces or punctuation between: a character
+                // of play per gap
+                let joined: usize = words.iter().map(|w| w.chars().count()).sum();
+                let written = p.chars().filter(|c| c.is_alphanumeric()).count();
+                let slop = if joined == written { 0 } else { words.len() as u32 - 1 };
                 let q = match words.len() {
                     0 => Box::new(EmptyQuery) as Box<dyn Query>,
                     1 => self.term_any_field(&words[0]),
-                    _ => self.phrase_any_field(&words, 0),
+                    _ => self.phrase_any_field(&words, slop),
                 };
                 (q, words)
             }
@@ -255,7 +260,7 @@ impl<'a> QueryBuilder<'a> {
                     }
                 }
                 let mut must: Vec<Box<dyn Query>> = Vec::new();
-                for w in &words {
+                for w in &group_single_chars(&words) {
                     let mut alts = vec![self.word_query(w, positive)];
                     if let Some(syn) = self.synonyms {
                         for s in syn.expand(w) {
@@ -304,13 +309,17 @@ impl<'a> QueryBuilder<'a> {
                 }
             }
             _ => {
-                // A synonym that segments into several words: its words near each other.
+                // A word that segments into several tokens (高铁站 → 高铁 / 站, a synonym
+                // such as 拖欠农民工工资): whole, or its tokens adjacent.
+                let whole = crate::text::normalize_token(word);
                 if positive {
+                    self.note(&whole);
                     for t in &toks {
                         self.note(t);
                     }
                 }
-                self.phrase_any_field(&toks, self.opts.parts_slop)
+                let near = self.phrase_any_field(&toks, self.opts.parts_slop);
+                Box::new(BooleanQuery::union(vec![self.term_any_field(&whole), near]))
             }
         }
     }
@@ -329,14 +338,16 @@ impl<'a> QueryBuilder<'a> {
         Box::new(BooleanQuery::new(subs))
     }
 
+    /// Tokens at character offsets (as they stand in the word), `slop` characters of play.
     fn phrase_any_field(&self, tokens: &[String], slop: u32) -> Box<dyn Query> {
+        let offsets = char_offsets(tokens);
         let subs: Vec<(Occur, Box<dyn Query>)> = text_fields(&self.fields)
             .into_iter()
             .map(|(f, boost)| {
                 let terms = tokens
                     .iter()
-                    .enumerate()
-                    .map(|(i, t)| (i, Term::from_field_text(f, t)))
+                    .zip(&offsets)
+                    .map(|(t, &o)| (o, Term::from_field_text(f, t)))
                     .collect();
                 let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
                 (Occur::Should, boosted(q, boost))
@@ -348,20 +359,38 @@ impl<'a> QueryBuilder<'a> {
     /// Optional clause rewarding query words that appear close together, in order.
     fn proximity(&self, words: &[String]) -> Box<dyn Query> {
         let f = &self.fields;
+        let offsets = char_offsets(words);
         let subs: Vec<(Occur, Box<dyn Query>)> = [(f.title, 1.0), (f.narrative, 1.0)]
             .into_iter()
             .map(|(field, boost)| {
                 let terms = words
                     .iter()
-                    .enumerate()
-                    .map(|(i, t)| (i, Term::from_field_text(field, t)))
+                    .zip(&offsets)
+                    .map(|(t, &o)| (o, Term::from_field_text(field, t)))
                     .collect();
-                let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, 3));
+                let q: Box<dyn Query> =
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
                 (Occur::Should, boosted(q, boost))
             })
             .collect();
         boosted(Box::new(BooleanQuery::new(subs)), self.opts.proximity_boost)
     }
+}
+
+/// Characters of play for the proximity boost of adjacent query words.
+const PROXIMITY_SLOP: u32 = 6;
+
+/// Offsets (in characters) of tokens written one after the other.
+fn char_offsets(tokens: &[String]) -> Vec<usize> {
+    let mut at = 0;
+    tokens
+        .iter()
+        .map(|t| {
+            let o = at;
+            at += t.chars().count();
+            o
+        })
+        .collect()
 }
 
 fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
@@ -370,6 +399,30 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     } else {
         Box::new(BoostQuery::new(q, boost))
     }
+}
+
+/// Joins a single character to its neighbour word (高铁 + 站 → 高铁站, a3 + 区 → a3区): a
+/// lone character matched anywhere in a case says nothing, so it stays bound to the word it
+/// was typed with. Other words stay separate (each required anywhere).
+pub fn group_single_chars(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending_prefix = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let single = w.chars().count() == 1;
+        if single && i > 0 && !out.is_empty() {
+            out.last_mut().expect("non-empty").push_str(w);
+        } else if single && words.len() > 1 {
+            pending_prefix.push_str(w);
+        } else {
+            let mut g = std::mem::take(&mut pending_prefix);
+            g.push_str(w);
+            out.push(g);
+        }
+    }
+    if !pending_prefix.is_empty() {
+        out.push(pending_prefix);
+    }
+    out
 }
 
 /// The words of the normal segmentation of `text`, as the index stores them.
@@ -381,14 +434,14 @@ pub fn main_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A word of 3+ characters split into the parts jieba would likely cut it into without its
-/// own dictionary entry: dictionary sub-words where possible, short runs of other characters
-/// between them (路灯不亮 → [路灯, 不亮]; 拖欠工资 → [拖欠, 工资]). None for shorter words and
-/// for words with no dictionary sub-word.
+/// A word of 4+ characters split into the parts jieba would likely cut it into without its
+/// own dictionary entry: two-character-or-longer pieces, dictionary words where possible
+/// (路灯不亮 → [路灯, 不亮]; 拖欠工资 → [拖欠, 工资]). None for shorter words, for words
+/// with no dictionary sub-word and for words that would leave a single character (高铁站).
 pub fn split_parts(word: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = word.chars().collect();
     let n = chars.len();
-    if n < 3 || !chars.iter().all(|c| !c.is_ascii()) {
+    if n < 4 || !chars.iter().all(|c| !c.is_ascii()) {
         return None;
     }
     let jieba = segmenter().jieba();
@@ -407,8 +460,6 @@ pub fn split_parts(word: &str) -> Option<Vec<String>> {
                 (cost + 1.0, dict + 1)
             } else if end - start == 2 {
                 (cost + 1.6, dict)
-            } else if end - start == 1 {
-                (cost + 2.0, dict)
             } else {
                 continue;
             };
@@ -464,6 +515,15 @@ mod tests {
         assert!(parse("   ").clauses.is_empty());
         let q = parse("-噪音");
         assert!(!q.has_positive());
+    }
+
+    #[test]
+    fn single_characters_stay_with_their_word() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(group_single_chars(&v(&["高铁", "站"])), v(&["高铁站"]));
+        assert_eq!(group_single_chars(&v(&["老", "小区", "停水"])), v(&["老小区", "停水"]));
+        assert_eq!(group_single_chars(&v(&["丽发", "新城"])), v(&["丽发", "新城"]));
+        assert_eq!(group_single_chars(&v(&["站"])), v(&["站"]));
     }
 
     #[test]
