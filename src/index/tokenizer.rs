@@ -83,10 +83,12 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
         let n = chars.len();
         if n > 2 {
             let at = |k: usize| if k == n { t.word.len() } else { chars[k].0 };
+            let mut seen: Vec<(usize, usize)> = Vec::new();
             for len in 2..=MAX_SUBWORD_CHARS.min(n - 1) {
                 for i in 0..=n - len {
                     let sub = &t.word[at(i)..at(i + len)];
                     if jieba.has_word(sub) && is_word(sub) {
+                        seen.push((i, len));
                         out.push(IndexToken {
                             from: orig(t.byte_start + at(i)),
                             to: orig(t.byte_start + at(i + len)),
@@ -97,10 +99,79 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
                     }
                 }
             }
+            // the parts of a compound, dictionary words or not (路灯不亮 → 不亮)
+            if let Some(parts) = split_parts(t.word) {
+                let mut i = 0;
+                for p in parts {
+                    let len = p.chars().count();
+                    if !seen.contains(&(i, len)) && is_word(&p) {
+                        out.push(IndexToken {
+                            from: orig(t.byte_start + at(i)),
+                            to: orig(t.byte_start + at(i + len)),
+                            position: position + i,
+                            text: normalize_token(&p),
+                            subword: true,
+                        });
+                    }
+                    i += len;
+                }
+            }
         }
     }
     out
 }
+
+/// A word of 4+ characters split into the parts jieba would likely cut it into without its
+/// own dictionary entry: two-character-or-longer pieces, dictionary words where possible
+/// (路灯不亮 → [路灯, 不亮]; 拖欠工资 → [拖欠, 工资]). None for shorter words, for words
+/// with no dictionary sub-word and for words that would leave a single character (高铁站).
+pub fn split_parts(word: &str) -> Option<Vec<String>> {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    if n < 4 || !chars.iter().all(|c| !c.is_ascii()) {
+        return None;
+    }
+    let jieba = segmenter().jieba();
+    // best[i] = (cost, dictionary pieces, start of last piece) covering chars[..i]
+    let mut best: Vec<Option<(f32, usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0.0, 0, 0));
+    for end in 1..=n {
+        for start in end.saturating_sub(MAX_PART)..end {
+            if end - start == n {
+                continue;
+            }
+            let Some((cost, dict, _)) = best[start] else { continue };
+            let piece: String = chars[start..end].iter().collect();
+            let in_dict = end - start >= 2 && jieba.has_word(&piece);
+            let (c, d) = if in_dict {
+                (cost + 1.0, dict + 1)
+            } else if end - start == 2 {
+                (cost + 1.6, dict)
+            } else {
+                continue;
+            };
+            if best[end].is_none_or(|(b, _, _)| c < b) {
+                best[end] = Some((c, d, start));
+            }
+        }
+    }
+    let (_, dict, _) = best[n]?;
+    if dict == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let (_, _, start) = best[end].expect("reachable");
+        parts.push(chars[start..end].iter().collect::<String>());
+        end = start;
+    }
+    parts.reverse();
+    Some(parts)
+}
+
+/// Longest part considered by [`split_parts`].
+const MAX_PART: usize = 4;
 
 /// Segments with the global [`crate::text::segmenter`] in search mode; tokens carry byte
 /// offsets into the original text (for highlighting) and character-offset positions (for

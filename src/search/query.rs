@@ -15,9 +15,8 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
 use super::synonyms::Synonyms;
-use crate::index::tokenizer::index_tokens;
+use crate::index::tokenizer::{index_tokens, split_parts};
 use crate::index::Fields;
-use crate::text::segmenter;
 
 /// One item of a parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,58 +432,6 @@ pub fn main_tokens(text: &str) -> Vec<String> {
         .map(|t| t.text)
         .collect()
 }
-
-/// A word of 4+ characters split into the parts jieba would likely cut it into without its
-/// own dictionary entry: two-character-or-longer pieces, dictionary words where possible
-/// (路灯不亮 → [路灯, 不亮]; 拖欠工资 → [拖欠, 工资]). None for shorter words, for words
-/// with no dictionary sub-word and for words that would leave a single character (高铁站).
-pub fn split_parts(word: &str) -> Option<Vec<String>> {
-    let chars: Vec<char> = word.chars().collect();
-    let n = chars.len();
-    if n < 4 || !chars.iter().all(|c| !c.is_ascii()) {
-        return None;
-    }
-    let jieba = segmenter().jieba();
-    // best[i] = (cost, dictionary pieces, start of last piece) covering chars[..i]
-    let mut best: Vec<Option<(f32, usize, usize)>> = vec![None; n + 1];
-    best[0] = Some((0.0, 0, 0));
-    for end in 1..=n {
-        for start in end.saturating_sub(MAX_PART)..end {
-            if end - start == n {
-                continue;
-            }
-            let Some((cost, dict, _)) = best[start] else { continue };
-            let piece: String = chars[start..end].iter().collect();
-            let in_dict = end - start >= 2 && jieba.has_word(&piece);
-            let (c, d) = if in_dict {
-                (cost + 1.0, dict + 1)
-            } else if end - start == 2 {
-                (cost + 1.6, dict)
-            } else {
-                continue;
-            };
-            if best[end].is_none_or(|(b, _, _)| c < b) {
-                best[end] = Some((c, d, start));
-            }
-        }
-    }
-    let (_, dict, _) = best[n]?;
-    if dict == 0 {
-        return None;
-    }
-    let mut parts = Vec::new();
-    let mut end = n;
-    while end > 0 {
-        let (_, _, start) = best[end].expect("reachable");
-        parts.push(chars[start..end].iter().collect::<String>());
-        end = start;
-    }
-    parts.reverse();
-    Some(parts)
-}
-
-/// Longest part considered by [`split_parts`].
-const MAX_PART: usize = 4;
 
 #[cfg(test)]
 mod tests {

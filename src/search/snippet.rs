@@ -92,7 +92,7 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// Byte ranges of the tokens of `text` that are in `terms` (normalized index tokens),
-/// merged where they overlap or touch.
+/// merged where they overlap.
 pub fn match_ranges(text: &str, terms: &[String]) -> Vec<(usize, usize, String)> {
     let set: HashSet<&str> = terms.iter().map(String::as_str).collect();
     let mut ranges: Vec<(usize, usize, String)> = index_tokens(text)
@@ -104,7 +104,7 @@ pub fn match_ranges(text: &str, terms: &[String]) -> Vec<(usize, usize, String)>
     let mut merged: Vec<(usize, usize, String)> = Vec::new();
     for r in ranges {
         match merged.last_mut() {
-            Some(last) if r.0 <= last.1 => {
+            Some(last) if r.0 < last.1 => {
                 if r.1 > last.1 {
                     last.1 = r.1;
                 }
