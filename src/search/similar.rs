@@ -34,6 +34,11 @@ pub struct FeatureOptions {
     pub title_weight: f32,
     /// Sublinear term frequency.
     pub sublinear: bool,
+    /// Weight of the category vote: neighbours in the category most common among the
+    /// `vote_k` nearest labelled cases rank higher (0 = plain cosine).
+    pub label_weight: f32,
+    /// How many nearest neighbours vote on the category.
+    pub vote_k: usize,
 }
 
 impl Default for FeatureOptions {
@@ -44,8 +49,71 @@ impl Default for FeatureOptions {
             bigrams: 0.5,
             title_weight: 2.0,
             sublinear: true,
+            label_weight: 0.0,
+            vote_k: 30,
         }
     }
+}
+
+impl FeatureOptions {
+    /// Options from `$HOTLINE_SIMILAR` (`words=1,subwords=0.5,bigrams=0.5,title=2,label=0.3,
+    /// vote=30,sublinear=1`) over the defaults: for tuning runs.
+    pub fn from_env() -> FeatureOptions {
+        let mut o = FeatureOptions::default();
+        if let Ok(spec) = std::env::var("HOTLINE_SIMILAR") {
+            for kv in spec.split(',') {
+                let Some((k, v)) = kv.split_once('=') else { continue };
+                let Ok(x) = v.trim().parse::<f32>() else { continue };
+                match k.trim() {
+                    "words" => o.words = x,
+                    "subwords" => o.subwords = x,
+                    "bigrams" => o.bigrams = x,
+                    "title" => o.title_weight = x,
+                    "label" => o.label_weight = x,
+                    "vote" => o.vote_k = x as usize,
+                    "sublinear" => o.sublinear = x > 0.0,
+                    _ => {}
+                }
+            }
+        }
+        o
+    }
+}
+
+/// Adds the category vote to cosine scores: `scored` is (cosine, label) of the candidates,
+/// best first not required; returns the final scores in the same order.
+pub fn vote_rerank(scored: &[(f32, Option<&str>)], o: &FeatureOptions) -> Vec<f32> {
+    if o.label_weight <= 0.0 {
+        return scored.iter().map(|s| s.0).collect();
+    }
+    let mut order: Vec<usize> = (0..scored.len()).collect();
+    order.sort_by(|&a, &b| scored[b].0.total_cmp(&scored[a].0));
+    let mut votes: HashMap<&str, f32> = HashMap::new();
+    let mut total = 0.0;
+    for &i in order.iter().take(o.vote_k) {
+        if let (s, Some(l)) = scored[i] {
+            *votes.entry(l).or_default() += s.max(0.0);
+            total += s.max(0.0);
+        }
+    }
+    scored
+        .iter()
+        .map(|&(s, l)| {
+            let p = match l {
+                Some(l) if total > 0.0 => votes.get(l).copied().unwrap_or(0.0) / total,
+                _ => 0.0,
+            };
+            s + o.label_weight * p
+        })
+        .collect()
+}
+
+/// The category a stored case carries: the source's label, else the tagger's category.
+pub fn case_category(c: &Case) -> Option<&str> {
+    c.label
+        .as_deref()
+        .or_else(|| c.tags.as_ref().map(|t| t.category.as_str()))
+        .filter(|s| !s.is_empty())
 }
 
 /// Raw weighted term counts of a text: `w:` words, `s:` sub-words, `b:` bigrams.
@@ -182,7 +250,7 @@ fn similar_in_store(
     exclude: Option<&str>,
     limit: usize,
 ) -> Result<Vec<SimilarCase>> {
-    let o = FeatureOptions::default();
+    let o = FeatureOptions::from_env();
     let searcher = store.reader().searcher();
     let f = store.fields();
     let n_docs = searcher.num_docs().max(1);
@@ -258,14 +326,19 @@ fn similar_in_store(
         }
     }
     let qv: HashMap<String, f32> = weigh(&tf, &o, |k| idf_map[k]).into_iter().collect();
-    let mut scored: Vec<(f32, usize)> = cand_tf
+    let cos: Vec<(f32, Option<&str>)> = cand_tf
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
+        .zip(&cands)
+        .map(|(t, c)| {
             let v = weigh(t, &o, |k| idf_map[k]);
             let s: f32 = v.iter().map(|(k, w)| w * qv.get(k).copied().unwrap_or(0.0)).sum();
-            (s, i)
+            (s, case_category(c))
         })
+        .collect();
+    let mut scored: Vec<(f32, usize)> = vote_rerank(&cos, &o)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s, i))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     Ok(scored
@@ -300,7 +373,7 @@ pub struct SimilarEval {
 /// Exact k-nearest-neighbour precision by label over labelled cases (each case against all
 /// the others), with the default features.
 pub fn evaluate(cases: &[Case], k: usize) -> Result<SimilarEval> {
-    evaluate_with(cases, k, &FeatureOptions::default())
+    evaluate_with(cases, k, &FeatureOptions::from_env())
 }
 
 /// As [`evaluate`] with given feature options.
@@ -350,6 +423,17 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
             }
         }
         acc[d] = f32::NEG_INFINITY;
+        if o.label_weight > 0.0 {
+            // the other cases' labels vote (the query's own label is never used)
+            let cand: Vec<(f32, Option<&str>)> = acc
+                .iter()
+                .enumerate()
+                .map(|(j, &s)| (s, (j != d).then_some(labels[j])))
+                .collect();
+            let re = vote_rerank(&cand, o);
+            acc.copy_from_slice(&re);
+            acc[d] = f32::NEG_INFINITY;
+        }
         let mut idx: Vec<usize> = (0..cases.len()).collect();
         let kk = k.min(cases.len() - 1);
         idx.select_nth_unstable_by(kk.max(1) - 1, |a, b| acc[*b].total_cmp(&acc[*a]));
