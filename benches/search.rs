@@ -13,15 +13,40 @@ use hotline::search::{build_query, search, SearchRequest};
 use tantivy::collector::TopDocs;
 
 const ONE: [&str; 10] = [
-    "路灯", "停水", "噪音", "物业", "拖欠工资", "幼儿园", "公交", "学位", "油烟", "拆迁",
+    "路灯",
+    "停水",
+    "噪音",
+    "物业",
+    "拖欠工资",
+    "幼儿园",
+    "公交",
+    "学位",
+    "油烟",
+    "拆迁",
 ];
 const TWO: [&str; 10] = [
-    "小区 停车", "拖欠 工资", "路灯 不亮", "噪音 扰民", "物业 收费", "公交 线路", "学位 入学",
-    "油烟 烧烤", "拆迁 补偿", "开发商 交房",
+    "小区 停车",
+    "拖欠 工资",
+    "路灯 不亮",
+    "噪音 扰民",
+    "物业 收费",
+    "公交 线路",
+    "学位 入学",
+    "油烟 烧烤",
+    "拆迁 补偿",
+    "开发商 交房",
 ];
 const THREE: [&str; 10] = [
-    "小区 停车 收费", "拖欠 农民工 工资", "路灯 不亮 晚上", "噪音 扰民 施工", "物业 电梯 维修",
-    "公交 线路 增加", "学位 入学 小学", "油烟 烧烤 扰民", "拆迁 补偿 安置", "开发商 交房 延期",
+    "小区 停车 收费",
+    "拖欠 农民工 工资",
+    "路灯 不亮 晚上",
+    "噪音 扰民 施工",
+    "物业 电梯 维修",
+    "公交 线路 增加",
+    "学位 入学 小学",
+    "油烟 烧烤 扰民",
+    "拆迁 补偿 安置",
+    "开发商 交房 延期",
 ];
 
 fn bench_n() -> usize {
@@ -77,7 +102,11 @@ fn build(n: usize, dir: &Path) -> CaseStore {
     writer.commit().expect("commit");
     writer.wait_merging_threads().expect("merge");
     let store = CaseStore::open(dir).expect("reopen");
-    eprintln!("built {} cases in {:.1}s", store.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "built {} cases in {:.1}s",
+        store.len(),
+        t.elapsed().as_secs_f64()
+    );
     store
 }
 
@@ -123,7 +152,11 @@ fn bench(c: &mut Criterion) {
         dir_size(&dir) as f64 / 1024.0 / 1024.0,
         dir.display()
     );
-    for (name, qs) in [("1-term", &ONE[..]), ("2-term", &TWO[..]), ("3-term", &THREE[..])] {
+    for (name, qs) in [
+        ("1-term", &ONE[..]),
+        ("2-term", &TWO[..]),
+        ("3-term", &THREE[..]),
+    ] {
         // warm up
         latencies(&store, qs, 2, true);
         let (p50, p99) = latencies(&store, qs, 20, false);
@@ -134,7 +167,11 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("search");
     g.sample_size(20);
-    for (name, qs) in [("1-term", &ONE[..]), ("2-term", &TWO[..]), ("3-term", &THREE[..])] {
+    for (name, qs) in [
+        ("1-term", &ONE[..]),
+        ("2-term", &TWO[..]),
+        ("3-term", &THREE[..]),
+    ] {
         g.bench_function(name, |b| {
             let mut i = 0;
             b.iter(|| {

@@ -21,16 +21,76 @@ fn case(id: &str, day: u32, dept: &str, kind: Kind, text: &str) -> Case {
 
 fn fixture() -> CaseStore {
     let mut cases = vec![
-        case("1", 1, "住建管理局", Kind::Complaint, "官渡镇106国道路段路灯一直不亮，晚上出行很危险。"),
-        case("2", 2, "住建管理局", Kind::Complaint, "丽发新城旁边的搅拌站噪音很大，夜间施工扰民。"),
-        case("3", 3, "人社局", Kind::Complaint, "某建筑公司拖欠工资三个月，农民工讨薪无门。"),
-        case("4", 4, "人社局", Kind::HelpRequest, "工地老板欠薪跑路，工人要求支付工资。"),
-        case("5", 5, "水务公司", Kind::Complaint, "新江镇自来水停水两天了，也没有通知。"),
-        case("6", 6, "水务公司", Kind::Inquiry, "请问新江镇什么时候恢复供水？小区断水影响生活。"),
-        case("7", 7, "城管局", Kind::Complaint, "小区门口烧烤油烟很大，噪音扰民到深夜。"),
-        case("8", 8, "交通运输局", Kind::Suggestion, "建议增加公交车班次，公交站台没有遮雨棚。"),
-        case("9", 9, "住建管理局", Kind::Complaint, "街灯坏了很久没人修，小区路口漆黑一片。"),
-        case("10", 20, "住建管理局", Kind::Complaint, "路灯不亮的问题反映多次仍未解决。"),
+        case(
+            "1",
+            1,
+            "住建管理局",
+            Kind::Complaint,
+            "官渡镇106国道路段路灯一直不亮，晚上出行很危险。",
+        ),
+        case(
+            "2",
+            2,
+            "住建管理局",
+            Kind::Complaint,
+            "丽发新城旁边的搅拌站噪音很大，夜间施工扰民。",
+        ),
+        case(
+            "3",
+            3,
+            "人社局",
+            Kind::Complaint,
+            "某建筑公司拖欠工资三个月，农民工讨薪无门。",
+        ),
+        case(
+            "4",
+            4,
+            "人社局",
+            Kind::HelpRequest,
+            "工地老板欠薪跑路，工人要求支付工资。",
+        ),
+        case(
+            "5",
+            5,
+            "水务公司",
+            Kind::Complaint,
+            "新江镇自来水停水两天了，也没有通知。",
+        ),
+        case(
+            "6",
+            6,
+            "水务公司",
+            Kind::Inquiry,
+            "请问新江镇什么时候恢复供水？小区断水影响生活。",
+        ),
+        case(
+            "7",
+            7,
+            "城管局",
+            Kind::Complaint,
+            "小区门口烧烤油烟很大，噪音扰民到深夜。",
+        ),
+        case(
+            "8",
+            8,
+            "交通运输局",
+            Kind::Suggestion,
+            "建议增加公交车班次，公交站台没有遮雨棚。",
+        ),
+        case(
+            "9",
+            9,
+            "住建管理局",
+            Kind::Complaint,
+            "街灯坏了很久没人修，小区路口漆黑一片。",
+        ),
+        case(
+            "10",
+            20,
+            "住建管理局",
+            Kind::Complaint,
+            "路灯不亮的问题反映多次仍未解决。",
+        ),
     ];
     cases[0].title = Some("106国道路灯不亮".into());
     cases[2].tags = Some(Tags {
@@ -46,7 +106,12 @@ fn fixture() -> CaseStore {
 }
 
 fn ids(store: &CaseStore, req: &SearchRequest) -> Vec<String> {
-    let mut v: Vec<String> = search(store, req).unwrap().hits.into_iter().map(|h| h.id).collect();
+    let mut v: Vec<String> = search(store, req)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
     v.sort_by_key(|s| s.parse::<u32>().unwrap_or(0));
     v
 }
@@ -153,7 +218,16 @@ fn sorting_paging_and_hit_fields() {
     assert_eq!(h.department.as_deref(), Some("人社局"));
     assert!(h.received_at.as_deref().unwrap().starts_with("2020-11-0"));
     let json = serde_json::to_value(&res).unwrap();
-    for k in ["id", "score", "received_at", "title", "department", "topic", "snippet", "snippet_html"] {
+    for k in [
+        "id",
+        "score",
+        "received_at",
+        "title",
+        "department",
+        "topic",
+        "snippet",
+        "snippet_html",
+    ] {
         assert!(json["hits"][0].get(k).is_some(), "{k} missing");
     }
     // relevance: the case with the query words in its title ranks first

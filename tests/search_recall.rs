@@ -35,5 +35,8 @@ fn single_words_find_95_percent_of_substring_matches() {
     let n = rows.len() as f64;
     let mean_r = rows.iter().map(|r| r.recall).sum::<f64>() / n;
     let mean_p = rows.iter().map(|r| r.precision).sum::<f64>() / n;
-    assert!(mean_r >= 0.95 && mean_p >= 0.95, "mean recall {mean_r}, precision {mean_p}");
+    assert!(
+        mean_r >= 0.95 && mean_p >= 0.95,
+        "mean recall {mean_r}, precision {mean_p}"
+    );
 }

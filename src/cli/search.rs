@@ -71,10 +71,18 @@ pub struct EvalSimilarArgs {
     /// A labelled csv (e.g. tipdm2020c/labeled_raw.csv).
     #[arg(long)]
     pub data: PathBuf,
+    /// Measure through the store (BM25 candidates, then cosine and vote) as `hotline
+    /// similar` runs, instead of exact nearest neighbours.
+    #[arg(long)]
+    pub via_store: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct EvalRecallArgs {
+    /// Input files to measure on (read like `hotline ingest`); default: the shared datasets'
+    /// hotspot_messages.csv, replies.csv and mails.csv.
+    #[arg(long, num_args = 1..)]
+    pub data: Vec<PathBuf>,
     /// The shared directory holding datasets/ (default: $HOTLINE_SHARED or ../shared).
     #[arg(long)]
     pub shared: Option<PathBuf>,
@@ -105,10 +113,22 @@ fn filters(a: &SearchArgs) -> Result<Filters> {
         },
         None => None,
     };
-    let nonempty = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let nonempty = |s: &Option<String>| {
+        s.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     Ok(Filters {
-        from: a.from.as_deref().map(|s| parse_date_bound(s, false)).transpose()?,
-        to: a.to.as_deref().map(|s| parse_date_bound(s, true)).transpose()?,
+        from: a
+            .from
+            .as_deref()
+            .map(|s| parse_date_bound(s, false))
+            .transpose()?,
+        to: a
+            .to
+            .as_deref()
+            .map(|s| parse_date_bound(s, true))
+            .transpose()?,
         kind,
         department: nonempty(&a.dept),
         town: nonempty(&a.town),
@@ -237,7 +257,11 @@ pub fn run_eval_similar(args: EvalSimilarArgs) -> Result<ExitCode> {
     if cases.is_empty() {
         bail!("{}: no labelled rows", args.data.display());
     }
-    let r = similar::evaluate(&cases, 10)?;
+    let r = if args.via_store {
+        similar::evaluate_via_store(&cases, 10)?
+    } else {
+        similar::evaluate(&cases, 10)?
+    };
     println!("messages={}", r.n);
     for (label, p, n) in &r.per_label {
         println!("{label}\tn={n}\tprecision_at_10={p:.4}");
@@ -247,11 +271,22 @@ pub fn run_eval_similar(args: EvalSimilarArgs) -> Result<ExitCode> {
 }
 
 pub fn run_eval_recall(args: EvalRecallArgs) -> Result<ExitCode> {
-    let shared = match args.shared.clone().or_else(crate::testdata::shared_dir) {
-        Some(s) => s,
-        None => bail!("no shared datasets: pass --shared DIR or set HOTLINE_SHARED"),
+    let cases = if args.data.is_empty() {
+        let shared = match args.shared.clone().or_else(crate::testdata::shared_dir) {
+            Some(s) => s,
+            None => {
+                bail!("no shared datasets: pass --data FILE..., --shared DIR or set HOTLINE_SHARED")
+            }
+        };
+        recall::load_shared_cases(&shared)?
+    } else {
+        let mut all = Vec::new();
+        for path in &args.data {
+            let batch = crate::ingest::read_path(path, &crate::ingest::ReadOptions::default())?;
+            all.extend(batch.cases);
+        }
+        recall::dedup_by_id(all)
     };
-    let cases = recall::load_shared_cases(&shared)?;
     let store = match &args.keep_index {
         Some(dir) => CaseStore::open(dir)?,
         None => CaseStore::in_memory()?,

@@ -39,30 +39,28 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
     // jieba splits full-width letters and digits (ＡＢＣ１２３) into single characters:
     // segment a half-width copy and map its offsets back.
     let folded;
-    let (seg_text, map): (&str, Option<Vec<usize>>) = if text
-        .chars()
-        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c))
-    {
-        let mut s = String::with_capacity(text.len());
-        let mut m = Vec::with_capacity(text.len() + 1);
-        for (b, c) in text.char_indices() {
-            let c2 = match c {
-                '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+    let (seg_text, map): (&str, Option<Vec<usize>>) =
+        if text.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c)) {
+            let mut s = String::with_capacity(text.len());
+            let mut m = Vec::with_capacity(text.len() + 1);
+            for (b, c) in text.char_indices() {
+                let c2 = match c {
+                    '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                        char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                    }
+                    _ => c,
+                };
+                for _ in 0..c2.len_utf8() {
+                    m.push(b);
                 }
-                _ => c,
-            };
-            for _ in 0..c2.len_utf8() {
-                m.push(b);
+                s.push(c2);
             }
-            s.push(c2);
-        }
-        m.push(text.len());
-        folded = s;
-        (folded.as_str(), Some(m))
-    } else {
-        (text, None)
-    };
+            m.push(text.len());
+            folded = s;
+            (folded.as_str(), Some(m))
+        } else {
+            (text, None)
+        };
     let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
     let jieba = segmenter().jieba();
     let mut out = Vec::new();
@@ -140,7 +138,9 @@ pub fn split_parts(word: &str) -> Option<Vec<String>> {
             if end - start == n {
                 continue;
             }
-            let Some((cost, dict, _)) = best[start] else { continue };
+            let Some((cost, dict, _)) = best[start] else {
+                continue;
+            };
             let piece: String = chars[start..end].iter().collect();
             let in_dict = end - start >= 2 && jieba.has_word(&piece);
             let (c, d) = if in_dict {

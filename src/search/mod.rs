@@ -80,7 +80,11 @@ pub fn parse_date_bound(s: &str, end: bool) -> Result<NaiveDateTime> {
     let s = s.trim();
     for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(if end { t + chrono::Duration::seconds(1) } else { t });
+            return Ok(if end {
+                t + chrono::Duration::seconds(1)
+            } else {
+                t
+            });
         }
     }
     let norm = s.replace(['/', '.'], "-");
@@ -162,7 +166,10 @@ pub struct SearchResults {
 }
 
 /// The complete tantivy query of a request (text query and filters), and the highlight words.
-pub fn build_query(store: &CaseStore, req: &SearchRequest) -> Result<(Box<dyn Query>, Vec<String>)> {
+pub fn build_query(
+    store: &CaseStore,
+    req: &SearchRequest,
+) -> Result<(Box<dyn Query>, Vec<String>)> {
     let f = store.fields();
     let parsed = query::parse(&req.query);
     let mut builder = QueryBuilder::new(f, Some(synonyms::synonyms()), req.options);
@@ -229,7 +236,9 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
     let limit = req.limit.max(1);
     let (total_hits, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
         SortBy::Relevance => {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
+            let top = TopDocs::with_limit(limit)
+                .and_offset(req.offset)
+                .order_by_score();
             searcher.search(&*query, &(Count, top))?
         }
         SortBy::Date => {

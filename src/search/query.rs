@@ -236,7 +236,11 @@ impl<'a> QueryBuilder<'a> {
                 // of play per gap
                 let joined: usize = words.iter().map(|w| w.chars().count()).sum();
                 let written = p.chars().filter(|c| c.is_alphanumeric()).count();
-                let slop = if joined == written { 0 } else { words.len() as u32 - 1 };
+                let slop = if joined == written {
+                    0
+                } else {
+                    words.len() as u32 - 1
+                };
                 let q = match words.len() {
                     0 => Box::new(EmptyQuery) as Box<dyn Query>,
                     1 => self.term_any_field(&words[0]),
@@ -348,7 +352,8 @@ impl<'a> QueryBuilder<'a> {
                     .zip(&offsets)
                     .map(|(t, &o)| (o, Term::from_field_text(f, t)))
                     .collect();
-                let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
+                let q: Box<dyn Query> =
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
                 (Occur::Should, boosted(q, boost))
             })
             .collect();
@@ -451,14 +456,20 @@ mod tests {
             vec![Item::Phrase("搅拌站 噪音".into())]
         );
         assert!(q.clauses[2].negated);
-        assert_eq!(q.clauses[3].alternatives, vec![words("停水"), words("断水")]);
+        assert_eq!(
+            q.clauses[3].alternatives,
+            vec![words("停水"), words("断水")]
+        );
     }
 
     #[test]
     fn full_width_quotes_and_dangling_operators() {
         let q = parse("“路灯不亮” OR - -");
         assert_eq!(q.clauses.len(), 1);
-        assert_eq!(q.clauses[0].alternatives, vec![Item::Phrase("路灯不亮".into())]);
+        assert_eq!(
+            q.clauses[0].alternatives,
+            vec![Item::Phrase("路灯不亮".into())]
+        );
         assert!(parse("   ").clauses.is_empty());
         let q = parse("-噪音");
         assert!(!q.has_positive());
@@ -468,8 +479,14 @@ mod tests {
     fn single_characters_stay_with_their_word() {
         let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(group_single_chars(&v(&["高铁", "站"])), v(&["高铁站"]));
-        assert_eq!(group_single_chars(&v(&["老", "小区", "停水"])), v(&["老小区", "停水"]));
-        assert_eq!(group_single_chars(&v(&["丽发", "新城"])), v(&["丽发", "新城"]));
+        assert_eq!(
+            group_single_chars(&v(&["老", "小区", "停水"])),
+            v(&["老小区", "停水"])
+        );
+        assert_eq!(
+            group_single_chars(&v(&["丽发", "新城"])),
+            v(&["丽发", "新城"])
+        );
         assert_eq!(group_single_chars(&v(&["站"])), v(&["站"]));
     }
 

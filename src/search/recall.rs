@@ -24,9 +24,35 @@ use crate::model::Case;
 
 /// The 30 words measured by default: places, problems and agencies.
 pub const DEFAULT_WORDS: [&str; 30] = [
-    "路灯", "停水", "噪音", "物业", "拖欠工资", "幼儿园", "公交", "学位", "油烟", "拆迁",
-    "停电", "垃圾", "房产证", "扰民", "城管", "开发商", "农民工", "医保", "渣土车", "广场舞",
-    "消防通道", "地铁", "教育局", "公安局", "住建局", "派出所", "洛南县", "商州区", "高铁站",
+    "路灯",
+    "停水",
+    "噪音",
+    "物业",
+    "拖欠工资",
+    "幼儿园",
+    "公交",
+    "学位",
+    "油烟",
+    "拆迁",
+    "停电",
+    "垃圾",
+    "房产证",
+    "扰民",
+    "城管",
+    "开发商",
+    "农民工",
+    "医保",
+    "渣土车",
+    "广场舞",
+    "消防通道",
+    "地铁",
+    "教育局",
+    "公安局",
+    "住建局",
+    "派出所",
+    "洛南县",
+    "商州区",
+    "高铁站",
     "小区",
 ];
 
@@ -166,7 +192,12 @@ fn read_csv(path: &Path, l: &Layout) -> Result<Vec<Case>> {
         .with_context(|| format!("cannot open {}", path.display()))?;
     let h = rdr.headers()?.clone();
     let need = |n: &str| col(&h, n).with_context(|| format!("{}: no column {n}", path.display()));
-    let (ci, ct, cn, cd) = (need(l.id)?, need(l.title)?, need(l.narrative)?, need(l.time)?);
+    let (ci, ct, cn, cd) = (
+        need(l.id)?,
+        need(l.title)?,
+        need(l.narrative)?,
+        need(l.time)?,
+    );
     let cr = l.reply.and_then(|n| col(&h, n));
     let cdept = l.department.and_then(|n| col(&h, n));
     let mut out = Vec::new();
@@ -230,6 +261,11 @@ pub fn load_shared_cases(shared: &Path) -> Result<Vec<Case>> {
             department: Some("reply_agency"),
         },
     )?);
+    Ok(dedup_by_id(all))
+}
+
+/// One case per id, the last one winning (as the store keeps them).
+pub fn dedup_by_id(all: Vec<Case>) -> Vec<Case> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut dedup: Vec<Case> = Vec::with_capacity(all.len());
     for c in all {
@@ -241,7 +277,7 @@ pub fn load_shared_cases(shared: &Path) -> Result<Vec<Case>> {
             }
         }
     }
-    Ok(dedup)
+    dedup
 }
 
 /// Loads the labelled messages (`留言详情`, `留言主题`, `一级标签`) of a tipdm-style csv:
@@ -274,6 +310,9 @@ pub fn load_labeled(path: &Path) -> Result<Vec<Case>> {
     Ok(out)
 }
 
+/// (id, excerpt) pairs.
+pub type Examples = Vec<(String, String)>;
+
 /// Up to `n` cases that contain `word` but were not returned, and up to `n` returned cases
 /// that contain neither it nor a synonym: (id, text around the word or the start).
 pub fn examples(
@@ -282,7 +321,7 @@ pub fn examples(
     word: &str,
     opts: QueryOptions,
     n: usize,
-) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+) -> Result<(Examples, Examples)> {
     let w = word.to_lowercase();
     let mut accepted: Vec<String> = vec![w.clone()];
     if opts.synonyms {
@@ -305,7 +344,11 @@ pub fn examples(
             .nth(15)
             .map(|(b, _)| b)
             .unwrap_or(0);
-        t[start..].chars().take(40).collect::<String>().replace('\n', " ")
+        t[start..]
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .replace('\n', " ")
     };
     let mut missed = Vec::new();
     let mut wrong = Vec::new();

@@ -45,12 +45,12 @@ impl Default for FeatureOptions {
     fn default() -> Self {
         FeatureOptions {
             words: 1.0,
-            subwords: 0.5,
-            bigrams: 0.5,
+            subwords: 0.0,
+            bigrams: 1.0,
             title_weight: 2.0,
             sublinear: true,
-            label_weight: 0.0,
-            vote_k: 30,
+            label_weight: 0.5,
+            vote_k: 15,
         }
     }
 }
@@ -62,8 +62,12 @@ impl FeatureOptions {
         let mut o = FeatureOptions::default();
         if let Ok(spec) = std::env::var("HOTLINE_SIMILAR") {
             for kv in spec.split(',') {
-                let Some((k, v)) = kv.split_once('=') else { continue };
-                let Ok(x) = v.trim().parse::<f32>() else { continue };
+                let Some((k, v)) = kv.split_once('=') else {
+                    continue;
+                };
+                let Ok(x) = v.trim().parse::<f32>() else {
+                    continue;
+                };
                 match k.trim() {
                     "words" => o.words = x,
                     "subwords" => o.subwords = x,
@@ -117,7 +121,11 @@ pub fn case_category(c: &Case) -> Option<&str> {
 }
 
 /// Raw weighted term counts of a text: `w:` words, `s:` sub-words, `b:` bigrams.
-pub fn raw_features(title: Option<&str>, narrative: &str, o: &FeatureOptions) -> HashMap<String, f32> {
+pub fn raw_features(
+    title: Option<&str>,
+    narrative: &str,
+    o: &FeatureOptions,
+) -> HashMap<String, f32> {
     let mut tf: HashMap<String, f32> = HashMap::new();
     let seg = segmenter();
     let mut add = |text: &str, w: f32| {
@@ -178,7 +186,11 @@ pub fn weigh(
     let mut v: Vec<(String, f32)> = tf
         .iter()
         .map(|(k, &c)| {
-            let t = if o.sublinear { 1.0 + c.ln().max(0.0) } else { c };
+            let t = if o.sublinear {
+                1.0 + c.ln().max(0.0)
+            } else {
+                c
+            };
             (k.clone(), t * idf(k) * group_weight(k, o))
         })
         .filter(|(_, w)| *w > 0.0)
@@ -240,7 +252,13 @@ pub fn similar_to_id(store: &CaseStore, id: &str, limit: usize) -> Result<Vec<Si
     let Some(case) = store.get(id)? else {
         bail!("no case with id {id:?} in the index");
     };
-    similar_in_store(store, case.title.as_deref(), &case.narrative, Some(id), limit)
+    similar_in_store(
+        store,
+        case.title.as_deref(),
+        &case.narrative,
+        Some(id),
+        limit,
+    )
 }
 
 fn similar_in_store(
@@ -331,7 +349,10 @@ fn similar_in_store(
         .zip(&cands)
         .map(|(t, c)| {
             let v = weigh(t, &o, |k| idf_map[k]);
-            let s: f32 = v.iter().map(|(k, w)| w * qv.get(k).copied().unwrap_or(0.0)).sum();
+            let s: f32 = v
+                .iter()
+                .map(|(k, w)| w * qv.get(k).copied().unwrap_or(0.0))
+                .sum();
             (s, case_category(c))
         })
         .collect();
@@ -349,10 +370,16 @@ fn similar_in_store(
             SimilarCase {
                 id: c.id.clone(),
                 score: s,
-                received_at: c.received_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                received_at: c
+                    .received_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
                 title: c.title.clone(),
                 department: c.department.clone(),
-                topic: c.tags.as_ref().map(|t| t.topic.clone()).filter(|t| !t.is_empty()),
+                topic: c
+                    .tags
+                    .as_ref()
+                    .map(|t| t.topic.clone())
+                    .filter(|t| !t.is_empty()),
                 narrative_excerpt: excerpt(&c.narrative, 80),
                 reply_excerpt: c.reply.as_deref().map(|r| excerpt(r, 120)),
                 reply: c.reply.clone(),
@@ -368,6 +395,43 @@ pub struct SimilarEval {
     pub precision_at_10: f64,
     /// (label, precision, count)
     pub per_label: Vec<(String, f64, usize)>,
+}
+
+/// Precision@k through the store path ([`similar_to_id`]: BM25 candidates, cosine, vote)
+/// over labelled cases put in an in-memory store.
+pub fn evaluate_via_store(cases: &[Case], k: usize) -> Result<SimilarEval> {
+    let store = CaseStore::in_memory()?;
+    store.upsert(cases)?;
+    let label_of: HashMap<&str, &str> = cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.label.as_deref().unwrap_or("")))
+        .collect();
+    let mut per: HashMap<&str, (f64, usize)> = HashMap::new();
+    let mut total = 0.0;
+    for c in cases {
+        // the query's own label is not used: only the neighbours' labels vote
+        let res = similar_to_id(&store, &c.id, k)?;
+        let mine = c.label.as_deref().unwrap_or("");
+        let same = res
+            .iter()
+            .filter(|r| label_of.get(r.id.as_str()) == Some(&mine))
+            .count();
+        let p = same as f64 / k as f64;
+        total += p;
+        let e = per.entry(mine).or_default();
+        e.0 += p;
+        e.1 += 1;
+    }
+    let mut per_label: Vec<(String, f64, usize)> = per
+        .into_iter()
+        .map(|(l, (s, c))| (l.to_string(), s / c as f64, c))
+        .collect();
+    per_label.sort_by_key(|b| std::cmp::Reverse(b.2));
+    Ok(SimilarEval {
+        n: cases.len(),
+        precision_at_10: total / cases.len().max(1) as f64,
+        per_label,
+    })
 }
 
 /// Exact k-nearest-neighbour precision by label over labelled cases (each case against all
@@ -411,7 +475,10 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
             postings.entry(t).or_default().push((d as u32, w));
         }
     }
-    let labels: Vec<&str> = cases.iter().map(|c| c.label.as_deref().unwrap_or("")).collect();
+    let labels: Vec<&str> = cases
+        .iter()
+        .map(|c| c.label.as_deref().unwrap_or(""))
+        .collect();
     let mut per: HashMap<&str, (f64, usize)> = HashMap::new();
     let mut total = 0.0;
     let mut acc = vec![0f32; cases.len()];
@@ -437,8 +504,15 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
         let mut idx: Vec<usize> = (0..cases.len()).collect();
         let kk = k.min(cases.len() - 1);
         idx.select_nth_unstable_by(kk.max(1) - 1, |a, b| acc[*b].total_cmp(&acc[*a]));
-        let same = idx[..kk].iter().filter(|&&o_doc| labels[o_doc] == labels[d]).count();
-        let p = if kk == 0 { 0.0 } else { same as f64 / kk as f64 };
+        let same = idx[..kk]
+            .iter()
+            .filter(|&&o_doc| labels[o_doc] == labels[d])
+            .count();
+        let p = if kk == 0 {
+            0.0
+        } else {
+            same as f64 / kk as f64
+        };
         total += p;
         let e = per.entry(labels[d]).or_default();
         e.0 += p;
@@ -448,7 +522,7 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
         .into_iter()
         .map(|(l, (s, c))| (l.to_string(), s / c as f64, c))
         .collect();
-    per_label.sort_by(|a, b| b.2.cmp(&a.2));
+    per_label.sort_by_key(|b| std::cmp::Reverse(b.2));
     Ok(SimilarEval {
         n: cases.len(),
         precision_at_10: total / cases.len().max(1) as f64,

@@ -64,7 +64,10 @@ impl Snippet {
 
     /// The highlighted substrings.
     pub fn highlighted(&self) -> Vec<&str> {
-        self.highlights.iter().map(|&(s, e)| &self.text[s..e]).collect()
+        self.highlights
+            .iter()
+            .map(|&(s, e)| &self.text[s..e])
+            .collect()
     }
 }
 
@@ -160,10 +163,11 @@ pub fn snippet_of(text: &str, terms: &[String], width: usize) -> Option<Snippet>
         .find(|&c| c >= start)
         .unwrap_or(start);
     let chars: Vec<char> = text.chars().collect();
-    for c in start..first_match {
-        if matches!(chars[c], '。' | '！' | '？' | '；' | '\n' | '.' | '!' | '?') {
-            start = c + 1;
-        }
+    if let Some(k) = chars[start..first_match]
+        .iter()
+        .rposition(|c| matches!(c, '。' | '！' | '？' | '；' | '\n' | '.' | '!' | '?'))
+    {
+        start += k + 1;
     }
     let end = (start + width).min(n_chars);
     let (sb, eb) = (byte_of(start), byte_of(end));
@@ -247,7 +251,10 @@ mod tests {
         assert!(s.cut_before && s.cut_after);
         assert_eq!(s.text.chars().count(), 20);
         let html = s.html();
-        assert!(html.contains("&lt;b&gt;&amp;<mark>路灯</mark>&lt;/b&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;&amp;<mark>路灯</mark>&lt;/b&gt;"),
+            "{html}"
+        );
         assert!(html.starts_with('…') && html.ends_with('…'));
     }
 

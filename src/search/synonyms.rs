@@ -45,8 +45,7 @@ impl Synonyms {
                 continue;
             }
             let mut group: Vec<String> = Vec::new();
-            for w in line.split(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == '，')
-            {
+            for w in line.split(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == '，') {
                 let w = normalize_token(w.trim());
                 if !w.is_empty() && !group.contains(&w) {
                     group.push(w);
