@@ -14,6 +14,7 @@ pub mod hotspots;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod search;
 pub mod tag;

@@ -7,6 +7,12 @@ use anyhow::Result;
 use clap::Args;
 
 use super::IndexArgs;
+use crate::index::CaseStore;
+use crate::ingest::ReadOptions;
+use crate::pipeline::{ingest_paths, IngestOptions, IngestReport, DEFAULT_COMMIT_EVERY};
+
+/// Rejected rows printed in the human summary before `... and N more`.
+const SHOWN_REJECTS: usize = 5;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -24,8 +30,139 @@ pub struct IngestArgs {
     /// Print the summary as JSON, with the list of rejected rows.
     #[arg(long)]
     pub json: bool,
+    /// Commit after this many new or changed cases (a killed run loses at most that many).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_COMMIT_EVERY, hide = true)]
+    pub commit_every: usize,
 }
 
-pub fn run(_args: IngestArgs) -> Result<ExitCode> {
-    anyhow::bail!("ingest: not implemented yet")
+pub fn run(args: IngestArgs) -> Result<ExitCode> {
+    let map = ReadOptions::parse_map(&args.map)?;
+    let store = CaseStore::open(&args.index.index)?;
+    let opts = IngestOptions {
+        read: ReadOptions {
+            map,
+            sheet: args.sheet.clone(),
+        },
+        commit_every: args.commit_every.max(1),
+        tag: true,
+        progress: !args.json,
+    };
+    let report = ingest_paths(&store, &args.paths, &opts)?;
+    if args.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+    } else {
+        emit(&human(&report, &args.index.index.display().to_string()))?;
+    }
+    for f in report.files.iter().filter(|f| f.error.is_some()) {
+        eprintln!(
+            "hotline: error: {}",
+            f.error.as_deref().unwrap_or("cannot read")
+        );
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+/// The summary as a person reads it.
+fn human(r: &IngestReport, index: &str) -> String {
+    let mut out = String::new();
+    for f in &r.files {
+        match &f.error {
+            Some(e) => out.push_str(&format!("{}: NOT READ: {e}\n", f.file)),
+            None => {
+                out.push_str(&format!(
+                    "{}: read {}, added {}, updated {}, unchanged {}, rejected {}",
+                    f.file, f.read, f.added, f.updated, f.unchanged, f.rejected
+                ));
+                if !f.duplicate_ids.is_empty() {
+                    out.push_str(&format!(
+                        ", duplicate ids {} ({} rows dropped)",
+                        f.duplicate_ids.len(),
+                        f.duplicate_rows
+                    ));
+                }
+                out.push('\n');
+                for w in &f.warnings {
+                    out.push_str(&format!("  warning: {w}\n"));
+                }
+            }
+        }
+    }
+    out.push_str(&format!(
+        "total: read {}, added {}, updated {}, unchanged {}, rejected {}, duplicate ids {} ({} rows dropped)",
+        r.read, r.added, r.updated, r.unchanged, r.rejected, r.duplicate_ids, r.duplicate_rows
+    ));
+    if r.failed > 0 {
+        out.push_str(&format!(", {} input(s) not read", r.failed));
+    }
+    out.push('\n');
+    if !r.rejects.is_empty() {
+        out.push_str("rejected rows:\n");
+        for j in r.rejects.iter().take(SHOWN_REJECTS) {
+            out.push_str(&format!(
+                "  {} row {}, {}: {}\n",
+                j.file, j.row, j.field, j.reason
+            ));
+        }
+        if r.rejects.len() > SHOWN_REJECTS {
+            out.push_str(&format!(
+                "  ... and {} more (--json lists them all)\n",
+                r.rejects.len() - SHOWN_REJECTS
+            ));
+        }
+    }
+    out.push_str(&format!("index {index}: {} cases\n", r.stored));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Reject;
+    use crate::pipeline::FileReport;
+
+    #[test]
+    fn human_summary_lists_a_few_rejects_then_the_rest_as_a_count() {
+        let rejects: Vec<Reject> = (0..8)
+            .map(|i| Reject {
+                file: "a.csv".into(),
+                row: i + 2,
+                field: "narrative".into(),
+                reason: "empty".into(),
+            })
+            .collect();
+        let r = IngestReport {
+            read: 10,
+            added: 2,
+            rejected: 8,
+            rejects,
+            stored: 2,
+            files: vec![FileReport {
+                file: "a.csv".into(),
+                read: 10,
+                cases: 2,
+                added: 2,
+                rejected: 8,
+                ..FileReport::default()
+            }],
+            ..IngestReport::default()
+        };
+        let text = human(&r, "idx");
+        assert!(text.contains("a.csv row 2, narrative: empty"));
+        assert!(text.contains("... and 3 more"));
+        assert!(text.contains("index idx: 2 cases"));
+    }
 }

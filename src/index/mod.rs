@@ -1,10 +1,18 @@
 //! The case store: every [`Case`] in a tantivy index, upserted by id.
 //!
-//! Each case is stored whole (as JSON) beside indexed text fields (title, narrative, reply,
-//! segmented with [`tokenizer::ZhTokenizer`]) and fast fields for the filters the search,
-//! hotspot and report stages need (date, month, kind, department, town, status, category,
-//! topic). A commit is atomic: a process killed mid-ingest leaves the last commit intact.
+//! Each case is stored whole beside indexed text fields (title, narrative, reply, segmented
+//! with [`tokenizer::ZhTokenizer`]) and fast fields for the filters the search, hotspot and
+//! report stages need (date, month, kind, department, town, status, record type, category,
+//! topic), plus a fast 64-bit content hash that lets an upsert tell unchanged cases from
+//! updated ones without loading documents.
+//!
+//! Writes go through an [`Upserter`], which holds the index lock: it classifies each case
+//! against the last commit and its own uncommitted writes, writes only new and changed ones,
+//! and commits when asked. A tantivy commit is atomic, so a process killed at any moment
+//! leaves the store as of its last commit; the stale lock file left behind is an OS lock
+//! (`flock`) that died with the process and does not block the next run.
 
+pub mod stats;
 pub mod tokenizer;
 
 use std::collections::HashMap;
@@ -19,13 +27,21 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema,
     TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DateTime, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError,
+    Term, TERMINATED,
+};
 
 use crate::model::Case;
 use tokenizer::{ZhTokenizer, ZH_TOKENIZER};
 
+pub use stats::{NameCount, Stats};
+
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// The name of the fast 64-bit content-hash field.
+const HASH_FIELD: &str = "hash";
 
 /// The schema's fields.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +60,10 @@ pub struct Fields {
     pub category: Field,
     pub topic: Field,
     pub likes: Field,
+    /// The first 64 bits of [`Case::content_hash`] (u64, fast and stored).
     pub hash: Field,
+    /// The case as JSON, without title, narrative and reply (those are stored in their own
+    /// fields and put back by [`CaseStore::case_from_doc`]).
     pub json: Field,
 }
 
@@ -87,10 +106,26 @@ pub fn schema() -> (Schema, Fields) {
                 .set_stored()
                 .set_indexed(),
         ),
-        hash: b.add_text_field("hash", STRING | STORED),
+        hash: b.add_u64_field(
+            HASH_FIELD,
+            NumericOptions::default().set_fast().set_stored(),
+        ),
         json: b.add_text_field("json", STORED),
     };
     (b.build(), fields)
+}
+
+/// The 64-bit store hash of a [`Case::content_hash`] hex digest.
+pub fn hash64(content_hash: &str) -> u64 {
+    content_hash
+        .get(..16)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or_else(|| {
+            // Not a hex digest: fold the bytes (FNV-1a) so any string still gets a stable hash.
+            content_hash.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        })
 }
 
 /// What an upsert did.
@@ -99,6 +134,14 @@ pub struct UpsertSummary {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+}
+
+impl std::ops::AddAssign for UpsertSummary {
+    fn add_assign(&mut self, o: UpsertSummary) {
+        self.added += o.added;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
 }
 
 /// A tantivy index of cases.
@@ -116,9 +159,25 @@ impl CaseStore {
         let (schema, _) = schema();
         let mmap = MmapDirectory::open(dir)
             .with_context(|| format!("cannot open index directory {}", dir.display()))?;
-        let index = Index::open_or_create(mmap, schema)
-            .with_context(|| format!("cannot open the case index in {}", dir.display()))?;
+        let index = Index::open_or_create(mmap, schema).with_context(|| {
+            format!(
+                "cannot open the case index in {} (not a hotline index, or made by another version?)",
+                dir.display()
+            )
+        })?;
         CaseStore::from_index(index)
+    }
+
+    /// Opens an existing store in `dir` without creating anything.
+    pub fn open_existing(dir: &Path) -> Result<CaseStore> {
+        if !dir.join("meta.json").is_file() {
+            anyhow::bail!(
+                "no case index in {} (run `hotline ingest FILE... --index {}` first)",
+                dir.display(),
+                dir.display()
+            );
+        }
+        CaseStore::open(dir)
     }
 
     /// A store in memory (tests, one-off evaluations).
@@ -174,82 +233,150 @@ impl CaseStore {
 
     /// A writer for a batch of upserts (holds the index lock until dropped).
     pub fn writer(&self) -> Result<IndexWriter> {
-        self.index
-            .writer(WRITER_MEMORY)
-            .context("cannot lock the case index for writing (is another ingest running?)")
+        self.index.writer(WRITER_MEMORY).map_err(|e| match e {
+            TantivyError::LockFailure(..) => anyhow::anyhow!(
+                "cannot lock the case index for writing: another ingest is running? ({e})"
+            ),
+            e => anyhow::Error::new(e).context("cannot open the case index for writing"),
+        })
+    }
+
+    /// A write session holding the index lock (see [`Upserter`]).
+    pub fn upserter(&self) -> Result<Upserter<'_>> {
+        Ok(Upserter {
+            store: self,
+            writer: Some(self.writer()?),
+            pending: HashMap::new(),
+        })
     }
 
     /// Adds or replaces `cases` by id and commits once. A case whose content hash is already
     /// stored under its id counts as unchanged and is not rewritten.
     pub fn upsert(&self, cases: &[Case]) -> Result<UpsertSummary> {
-        let mut writer = self.writer()?;
-        let summary = self.upsert_with(&mut writer, cases)?;
-        writer.commit()?;
-        self.reload()?;
+        let mut up = self.upserter()?;
+        let summary = up.upsert(cases.to_vec(), |_| {})?;
+        up.finish()?;
         Ok(summary)
     }
 
-    /// As [`CaseStore::upsert`] without committing: the caller commits `writer`.
-    /// Ids repeated inside `cases` count once (the last one wins).
+    /// As [`CaseStore::upsert`] without committing: the caller commits `writer` (and then
+    /// calls [`CaseStore::reload`]). Cases are classified in order against the last commit and
+    /// the earlier cases of this call: an id seen again with other content counts as updated
+    /// and the last version is the one stored.
     pub fn upsert_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<UpsertSummary> {
-        let mut last: HashMap<&str, &Case> = HashMap::new();
-        let mut order = Vec::new();
-        for c in cases {
-            if last.insert(c.id.as_str(), c).is_none() {
-                order.push(c.id.as_str());
+        let mut pending = HashMap::new();
+        let (changes, summary) = self.classify(cases, &mut pending)?;
+        for (case, (change, hash)) in cases.iter().zip(changes) {
+            if change != Change::Unchanged {
+                self.write(writer, case.clone(), hash)?;
             }
-        }
-        let stored = self.stored_hashes(&order)?;
-        let mut summary = UpsertSummary::default();
-        for id in order {
-            let case = last[id];
-            let hash = case.content_hash();
-            match stored.get(id) {
-                Some(h) if *h == hash => {
-                    summary.unchanged += 1;
-                    continue;
-                }
-                Some(_) => summary.updated += 1,
-                None => summary.added += 1,
-            }
-            writer.delete_term(Term::from_field_text(self.fields.id, id));
-            writer.add_document(self.to_doc(case, &hash)?)?;
         }
         Ok(summary)
     }
 
-    /// The content hashes stored for these ids.
-    fn stored_hashes(&self, ids: &[&str]) -> Result<HashMap<String, String>> {
+    /// Writes `cases` whatever is stored (replacing by id), e.g. after re-tagging: tags are not
+    /// part of the content hash, so [`CaseStore::upsert_with`] would leave them unchanged.
+    /// The caller commits `writer`.
+    pub fn replace_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<()> {
+        for case in cases {
+            let hash = hash64(&case.content_hash());
+            self.write(writer, case.clone(), hash)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the stored case with `case.id` (if any) and adds `case`; not committed.
+    fn write(&self, writer: &IndexWriter, case: Case, hash: u64) -> Result<()> {
+        writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+        writer.add_document(self.into_doc(case, hash)?)?;
+        Ok(())
+    }
+
+    /// Decides for each case whether it is new, changed or unchanged, against the last commit
+    /// and `pending` (id → hash of the uncommitted writes, updated here).
+    fn classify(
+        &self,
+        cases: &[Case],
+        pending: &mut HashMap<String, u64>,
+    ) -> Result<(Vec<(Change, u64)>, UpsertSummary)> {
+        let hashes: Vec<u64> = cases.iter().map(|c| hash64(&c.content_hash())).collect();
+        let unseen: Vec<&str> = cases
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|id| !pending.contains_key(*id))
+            .collect();
+        let stored = self.stored_hashes(&unseen)?;
+        let mut summary = UpsertSummary::default();
+        let mut changes = Vec::with_capacity(cases.len());
+        for (case, hash) in cases.iter().zip(hashes) {
+            let before = pending
+                .get(case.id.as_str())
+                .or_else(|| stored.get(case.id.as_str()))
+                .copied();
+            let change = match before {
+                Some(h) if h == hash => Change::Unchanged,
+                Some(_) => Change::Updated,
+                None => Change::Added,
+            };
+            match change {
+                Change::Unchanged => summary.unchanged += 1,
+                Change::Updated => summary.updated += 1,
+                Change::Added => summary.added += 1,
+            }
+            if change != Change::Unchanged {
+                pending.insert(case.id.clone(), hash);
+            }
+            changes.push((change, hash));
+        }
+        Ok((changes, summary))
+    }
+
+    /// The content hashes stored (in the last commit) for these ids: one term-dictionary
+    /// lookup per id and segment, and the hash read from its fast field, so the cost grows
+    /// with the batch and the number of segments, not with the size of the store.
+    pub fn stored_hashes<'a>(&self, ids: &[&'a str]) -> Result<HashMap<&'a str, u64>> {
         let searcher = self.reader.searcher();
-        let mut out = HashMap::new();
-        for id in ids {
-            let q = TermQuery::new(
-                Term::from_field_text(self.fields.id, id),
-                IndexRecordOption::Basic,
-            );
-            let hits = searcher.search(&q, &DocSetCollector)?;
-            if let Some(addr) = hits.into_iter().next() {
-                let doc: TantivyDocument = searcher.doc(addr)?;
-                if let Some(h) = doc.get_first(self.fields.hash).and_then(|v| v.as_str()) {
-                    out.insert(id.to_string(), h.to_string());
+        let mut out = HashMap::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for segment in searcher.segment_readers() {
+            if segment.num_docs() == 0 {
+                continue;
+            }
+            let inverted = segment.inverted_index(self.fields.id)?;
+            let hashes = segment.fast_fields().u64(HASH_FIELD)?;
+            for id in ids {
+                let term = Term::from_field_text(self.fields.id, id);
+                let Some(info) = inverted.get_term_info(&term)? else {
+                    continue;
+                };
+                let mut postings =
+                    inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if !segment.is_deleted(doc) {
+                        if let Some(h) = hashes.first(doc) {
+                            out.insert(*id, h);
+                        }
+                    }
+                    doc = postings.advance();
                 }
             }
         }
         Ok(out)
     }
 
-    /// The tantivy document for a case.
+    /// The tantivy document for a case; `hash` is its [`Case::content_hash`].
     pub fn to_doc(&self, case: &Case, hash: &str) -> Result<TantivyDocument> {
+        self.into_doc(case.clone(), hash64(hash))
+    }
+
+    /// The tantivy document for a case, moving its texts into the document; `hash` is the
+    /// [`hash64`] of its content hash.
+    pub fn into_doc(&self, mut case: Case, hash: u64) -> Result<TantivyDocument> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.id, &case.id);
-        if let Some(t) = &case.title {
-            doc.add_text(f.title, t);
-        }
-        doc.add_text(f.narrative, &case.narrative);
-        if let Some(r) = &case.reply {
-            doc.add_text(f.reply, r);
-        }
         if let Some(at) = case.received_at {
             doc.add_date(f.received_at, to_tantivy_date(at));
             doc.add_text(f.month, at.format("%Y-%m").to_string());
@@ -266,24 +393,37 @@ impl CaseStore {
         if let Some(s) = case.status {
             doc.add_text(f.status, s.as_str());
         }
-        doc.add_text(f.record, record_name(case));
+        doc.add_text(f.record, record_name(&case));
         if let Some(tags) = &case.tags {
             doc.add_text(f.category, &tags.category);
             doc.add_text(f.topic, &tags.topic);
         }
         doc.add_u64(f.likes, case.likes.unwrap_or(0) as u64);
-        doc.add_text(f.hash, hash);
-        doc.add_text(f.json, serde_json::to_string(case)?);
+        doc.add_u64(f.hash, hash);
+        // The id and the long texts are stored once, in their own fields.
+        doc.add_text(f.id, std::mem::take(&mut case.id));
+        if let Some(t) = case.title.take() {
+            doc.add_text(f.title, t);
+        }
+        doc.add_text(f.narrative, std::mem::take(&mut case.narrative));
+        if let Some(r) = case.reply.take() {
+            doc.add_text(f.reply, r);
+        }
+        doc.add_text(f.json, serde_json::to_string(&case)?);
         Ok(doc)
     }
 
     /// The case stored in a document.
     pub fn case_from_doc(&self, doc: &TantivyDocument) -> Result<Case> {
-        let json = doc
-            .get_first(self.fields.json)
-            .and_then(|v| v.as_str())
-            .context("stored document has no case JSON")?;
-        Ok(serde_json::from_str(json)?)
+        let f = &self.fields;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str());
+        let json = text(f.json).context("stored document has no case JSON")?;
+        let mut case: Case = serde_json::from_str(json)?;
+        case.id = text(f.id).unwrap_or_default().to_string();
+        case.title = text(f.title).map(str::to_string);
+        case.narrative = text(f.narrative).unwrap_or_default().to_string();
+        case.reply = text(f.reply).map(str::to_string);
+        Ok(case)
     }
 
     /// The stored case with this id.
@@ -310,6 +450,95 @@ impl CaseStore {
         cases.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(cases)
     }
+
+    /// Every stored id (unsorted, one per stored case), read from the id fast field.
+    pub fn all_ids(&self) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(searcher.num_docs() as usize);
+        for segment in searcher.segment_readers() {
+            let Some(col) = segment.fast_fields().str("id")? else {
+                continue;
+            };
+            let mut s = String::new();
+            for doc in segment.doc_ids_alive() {
+                for ord in col.term_ords(doc) {
+                    col.ord_to_str(ord, &mut s)?;
+                    out.push(s.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// How an upsert classified a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// A write session on the store: holds the index lock, writes new and changed cases, and
+/// commits when told to. Cases classified in this session are remembered until the commit, so
+/// an id met twice before a commit is classified against its uncommitted version.
+///
+/// Dropping an upserter without [`Upserter::commit`] or [`Upserter::finish`] discards the
+/// uncommitted writes (the store stays as of the last commit).
+pub struct Upserter<'a> {
+    store: &'a CaseStore,
+    writer: Option<IndexWriter>,
+    pending: HashMap<String, u64>,
+}
+
+impl Upserter<'_> {
+    /// Classifies `cases` (in order), lets `prepare` fill in the new and changed ones (the
+    /// tagger), and writes them; nothing is committed.
+    pub fn upsert(
+        &mut self,
+        cases: Vec<Case>,
+        prepare: impl FnOnce(&mut [Case]),
+    ) -> Result<UpsertSummary> {
+        let (changes, summary) = self.store.classify(&cases, &mut self.pending)?;
+        let (mut changed, hashes): (Vec<Case>, Vec<u64>) = cases
+            .into_iter()
+            .zip(changes)
+            .filter(|(_, (c, _))| *c != Change::Unchanged)
+            .map(|(case, (_, hash))| (case, hash))
+            .unzip();
+        prepare(&mut changed);
+        let writer = self.writer.as_ref().context("upserter already finished")?;
+        for (case, hash) in changed.into_iter().zip(hashes) {
+            self.store.write(writer, case, hash)?;
+        }
+        Ok(summary)
+    }
+
+    /// Cases written since the last commit.
+    pub fn uncommitted(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Commits the writes so far (atomically) and makes them visible to the store's reader.
+    pub fn commit(&mut self) -> Result<()> {
+        let writer = self.writer.as_mut().context("upserter already finished")?;
+        writer.commit().context("cannot commit to the case index")?;
+        self.store.reload()?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Commits, waits for background segment merges and releases the lock.
+    pub fn finish(mut self) -> Result<()> {
+        self.commit()?;
+        if let Some(writer) = self.writer.take() {
+            writer
+                .wait_merging_threads()
+                .context("merging index segments")?;
+        }
+        self.store.reload()?;
+        Ok(())
+    }
 }
 
 fn record_name(case: &Case) -> &'static str {
@@ -328,6 +557,7 @@ pub fn to_tantivy_date(at: NaiveDateTime) -> DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Kind, RecordType, Tags};
 
     #[test]
     fn upsert_is_idempotent() {
@@ -339,9 +569,172 @@ mod tests {
         let s = store.upsert(&[a.clone(), b.clone()]).unwrap();
         assert_eq!(s.unchanged, 2);
         a.narrative.push_str("，至今未修");
-        let s = store.upsert(&[a.clone()]).unwrap();
+        let s = store.upsert(std::slice::from_ref(&a)).unwrap();
         assert_eq!(s.updated, 1);
         assert_eq!(store.len(), 2);
         assert_eq!(store.get("1").unwrap().unwrap().narrative, a.narrative);
+    }
+
+    #[test]
+    fn stored_cases_round_trip() {
+        let store = CaseStore::in_memory().unwrap();
+        let mut a = Case::new("20200000805", "来电反映龙仙镇某小区停水三天");
+        a.title = Some("停水".into());
+        a.reply = Some("已协调供水公司抢修".into());
+        a.kind = Some(Kind::Complaint);
+        a.department = Some("水务局".into());
+        a.received_at = chrono::NaiveDate::from_ymd_opt(2020, 11, 14)
+            .unwrap()
+            .and_hms_opt(19, 53, 0);
+        a.record = RecordType::ReportCase;
+        a.source.file = "002.txt".into();
+        a.source.locator = "paragraph 12".into();
+        a.tags = Some(Tags {
+            category: "城乡建设".into(),
+            topic: "water".into(),
+            ..Tags::default()
+        });
+        let mut b = Case::new("x", "无标题");
+        b.title = Some(String::new());
+        store.upsert(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(store.get("20200000805").unwrap().unwrap(), a);
+        assert_eq!(store.get("x").unwrap().unwrap(), b);
+        assert_eq!(store.all_cases().unwrap(), vec![a, b]);
+    }
+
+    #[test]
+    fn repeated_ids_before_a_commit_are_classified_in_order() {
+        let store = CaseStore::in_memory().unwrap();
+        let mut up = store.upserter().unwrap();
+        let a1 = Case::new("a", "第一版");
+        let a2 = Case::new("a", "第二版");
+        let s = up
+            .upsert(vec![a1.clone(), a1.clone(), a2.clone()], |_| {})
+            .unwrap();
+        assert_eq!((s.added, s.unchanged, s.updated), (1, 1, 1));
+        // Seen again in a later call of the same session, still uncommitted.
+        let s = up.upsert(vec![a2.clone()], |_| {}).unwrap();
+        assert_eq!(s.unchanged, 1);
+        up.finish().unwrap();
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.get("a").unwrap().unwrap().narrative, "第二版");
+    }
+
+    #[test]
+    fn only_new_and_changed_cases_are_prepared() {
+        let store = CaseStore::in_memory().unwrap();
+        store
+            .upsert(&[Case::new("1", "甲"), Case::new("2", "乙")])
+            .unwrap();
+        let mut up = store.upserter().unwrap();
+        let mut seen = Vec::new();
+        let s = up
+            .upsert(
+                vec![
+                    Case::new("1", "甲"),
+                    Case::new("2", "乙改"),
+                    Case::new("3", "丙"),
+                ],
+                |cases| seen.extend(cases.iter().map(|c| c.id.clone())),
+            )
+            .unwrap();
+        assert_eq!(seen, ["2", "3"]);
+        assert_eq!((s.added, s.updated, s.unchanged), (1, 1, 1));
+        assert_eq!(up.uncommitted(), 2);
+        up.finish().unwrap();
+        assert_eq!(store.len(), 3);
+    }
+
+    #[test]
+    fn lookups_span_segments_and_skip_deleted_docs() {
+        let store = CaseStore::in_memory().unwrap();
+        // Several commits make several segments; updates delete older versions.
+        for round in 0..4 {
+            let cases: Vec<Case> = (0..50)
+                .map(|i| Case::new(format!("c{i}"), format!("第{}版 {}", round / 2, i)))
+                .collect();
+            store.upsert(&cases).unwrap();
+        }
+        assert_eq!(store.len(), 50);
+        let ids = ["c0", "c49", "nope"];
+        let hashes = store.stored_hashes(&ids).unwrap();
+        assert_eq!(hashes.len(), 2);
+        let want = hash64(&Case::new("c0", "第1版 0").content_hash());
+        assert_eq!(hashes["c0"], want);
+        let mut all = store.all_ids().unwrap();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 50);
+    }
+
+    #[test]
+    fn replace_rewrites_even_when_content_is_unchanged() {
+        let store = CaseStore::in_memory().unwrap();
+        let mut a = Case::new("1", "路灯不亮");
+        store.upsert(std::slice::from_ref(&a)).unwrap();
+        a.tags = Some(Tags {
+            category: "城乡建设".into(),
+            ..Tags::default()
+        });
+        assert_eq!(store.upsert(std::slice::from_ref(&a)).unwrap().unchanged, 1);
+        let mut w = store.writer().unwrap();
+        store
+            .replace_with(&mut w, std::slice::from_ref(&a))
+            .unwrap();
+        w.commit().unwrap();
+        store.reload().unwrap();
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.get("1").unwrap().unwrap().tags, a.tags);
+    }
+
+    #[test]
+    fn stats_count_by_month_kind_and_department() {
+        let store = CaseStore::in_memory().unwrap();
+        let mut cases = Vec::new();
+        for i in 0..10 {
+            let mut c = Case::new(format!("{i}"), "停水");
+            c.received_at = chrono::NaiveDate::from_ymd_opt(2020, 1 + (i % 2), 3)
+                .unwrap()
+                .and_hms_opt(8, 0, 0);
+            c.kind = Some(if i < 7 {
+                Kind::Complaint
+            } else {
+                Kind::Inquiry
+            });
+            if i < 5 {
+                c.department = Some("水务局".into());
+            }
+            cases.push(c);
+        }
+        cases.push(Case::new("nodate", "无日期"));
+        store.upsert(&cases).unwrap();
+        let s = store.stats().unwrap();
+        assert_eq!(s.total, 11);
+        assert_eq!(s.by_month["2020-01"], 5);
+        assert_eq!(s.by_month["2020-02"], 5);
+        assert_eq!(s.no_month, 1);
+        assert_eq!(
+            s.by_kind,
+            vec![
+                NameCount {
+                    name: "投诉".into(),
+                    count: 7
+                },
+                NameCount {
+                    name: "咨询".into(),
+                    count: 3
+                }
+            ]
+        );
+        assert_eq!(s.no_kind, 1);
+        assert_eq!(s.by_department[0].count, 5);
+        assert_eq!(s.no_department, 6);
+        assert_eq!(s.by_record[0].name, "work_order");
+    }
+
+    #[test]
+    fn hash64_takes_the_digest_prefix() {
+        assert_eq!(hash64("00000000000000ffabc"), 255);
+        assert_ne!(hash64("not hex"), hash64("not hex!"));
     }
 }

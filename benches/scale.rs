@@ -1,0 +1,226 @@
+//! The scale run of issue #6 (first part: ingest): replicates the shared public exports to N
+//! cases (`HOTLINE_SCALE_N`, default 20,000) with fresh ids and dates spread over 24 months,
+//! ingests them with tagging on into a temporary index, and reports ingest MB/s and cases/s,
+//! peak RSS (VmHWM), index size on disk, and the same-run baseline of bare jieba-rs
+//! segmentation of the same texts on the same threads. Prints a table and writes
+//! `target/scale.json`.
+//!
+//! `HOTLINE_SCALE_N=20000 cargo bench --bench scale` (needs `../shared` or
+//! `$HOTLINE_SHARED`; skips otherwise). Set `HOTLINE_SCALE_INDEX_BASELINE=0` to skip the
+//! second ingest without tagging (segmentation + indexing baseline).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{Months, NaiveDate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use hotline::index::CaseStore;
+use hotline::ingest::{read_path, ReadOptions};
+use hotline::model::Case;
+use hotline::pipeline::{ingest_cases, text_bytes, DEFAULT_COMMIT_EVERY};
+use hotline::text::segmenter;
+
+#[derive(Serialize)]
+struct ScaleReport {
+    cases: usize,
+    threads: usize,
+    text_mb: f64,
+    ingest_secs: f64,
+    ingest_mb_per_s: f64,
+    ingest_cases_per_s: f64,
+    peak_rss_mb: f64,
+    index_mb: f64,
+    segment_mb_per_s: f64,
+    ingest_vs_segment: f64,
+    index_only_mb_per_s: Option<f64>,
+    ingest_vs_index_only: Option<f64>,
+    commit_every: usize,
+}
+
+fn main() {
+    let Some(shared) = hotline::testdata::shared_dir() else {
+        println!("skipped: the scale bench needs ../shared/datasets (or $HOTLINE_SHARED)");
+        return;
+    };
+    let n: usize = std::env::var("HOTLINE_SCALE_N")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(20_000);
+    let index_baseline = std::env::var("HOTLINE_SCALE_INDEX_BASELINE").map_or(true, |v| v != "0");
+    let ds = shared.join("datasets");
+    let mut templates: Vec<Case> = Vec::new();
+    for f in [
+        "tipdm2020c/hotspot_messages.csv",
+        "tipdm2020c/replies.csv",
+        "tipdm2020c/unlabeled_2801.csv",
+        "shangluo_mailbox/mails.csv",
+    ] {
+        let path = ds.join(f);
+        if let Ok(batch) = read_path(&path, &ReadOptions::default()) {
+            templates.extend(batch.cases);
+        }
+    }
+    assert!(!templates.is_empty(), "no case read from {}", ds.display());
+    let threads = rayon::current_num_threads();
+    println!(
+        "scale: {n} cases replicated from {} templates, {threads} threads",
+        templates.len()
+    );
+
+    // Bare segmentation baseline: the template texts, repeated for at least 3 s.
+    let texts: Vec<&str> = templates
+        .iter()
+        .flat_map(|c| {
+            c.title
+                .as_deref()
+                .into_iter()
+                .chain([c.narrative.as_str()])
+                .chain(c.reply.as_deref())
+        })
+        .collect();
+    let template_bytes: u64 = templates.iter().map(text_bytes).sum();
+    let jieba = segmenter().jieba();
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while rounds == 0 || start.elapsed() < Duration::from_secs(3) {
+        let k: usize = texts.par_iter().map(|t| jieba.cut(t, true).len()).sum();
+        std::hint::black_box(k);
+        rounds += 1;
+    }
+    let segment_mbps = (template_bytes * rounds) as f64 / 1e6 / start.elapsed().as_secs_f64();
+
+    // Ingest with tagging.
+    let text_bytes_total: u64 = (0..n)
+        .map(|i| text_bytes(&templates[i % templates.len()]))
+        .sum();
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let store = CaseStore::open(dir.path()).unwrap();
+    let summary =
+        ingest_cases(&store, replicate(&templates, n), DEFAULT_COMMIT_EVERY, true).expect("ingest");
+    let ingest_secs = start.elapsed().as_secs_f64();
+    assert_eq!(summary.added, n);
+    assert_eq!(store.len() as usize, n);
+    let peak_rss_mb = vm_hwm_kb().unwrap_or(0) as f64 / 1024.0;
+    let index_mb = dir_size(dir.path()) as f64 / 1e6;
+    drop(store);
+    drop(dir);
+    let text_mb = text_bytes_total as f64 / 1e6;
+    let ingest_mbps = text_mb / ingest_secs;
+
+    // Segmentation + indexing without tagging, same cases.
+    let index_only_mbps = index_baseline.then(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let start = Instant::now();
+        let store = CaseStore::open(dir.path()).unwrap();
+        ingest_cases(
+            &store,
+            replicate(&templates, n),
+            DEFAULT_COMMIT_EVERY,
+            false,
+        )
+        .unwrap();
+        text_mb / start.elapsed().as_secs_f64()
+    });
+
+    let report = ScaleReport {
+        cases: n,
+        threads,
+        text_mb,
+        ingest_secs,
+        ingest_mb_per_s: ingest_mbps,
+        ingest_cases_per_s: n as f64 / ingest_secs,
+        peak_rss_mb,
+        index_mb,
+        segment_mb_per_s: segment_mbps,
+        ingest_vs_segment: ingest_mbps / segment_mbps,
+        index_only_mb_per_s: index_only_mbps,
+        ingest_vs_index_only: index_only_mbps.map(|b| ingest_mbps / b),
+        commit_every: DEFAULT_COMMIT_EVERY,
+    };
+    print_table(&report);
+    let out = target_dir().join("scale.json");
+    std::fs::create_dir_all(out.parent().unwrap()).ok();
+    std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!("written: {}", out.display());
+}
+
+/// `n` cases cycling over the templates, with ids `S00000000`.. and dates spread evenly over
+/// the 24 months from 2023-01, generated lazily so the input does not count in peak RSS.
+fn replicate(templates: &[Case], n: usize) -> impl Iterator<Item = Case> + '_ {
+    let base = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    (0..n).map(move |i| {
+        let mut c = templates[i % templates.len()].clone();
+        c.id = format!("S{i:08}");
+        let month = (i * 24 / n.max(1)) as u32;
+        let day = (i % 28) as u64;
+        let secs = (i * 7919 % 86_400) as i64;
+        c.received_at = base
+            .checked_add_months(Months::new(month))
+            .and_then(|d| d.checked_add_days(chrono::Days::new(day)))
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t + chrono::Duration::seconds(secs));
+        c
+    })
+}
+
+fn print_table(r: &ScaleReport) {
+    println!("\n| measure | value |");
+    println!("|---|---|");
+    println!("| cases | {} |", r.cases);
+    println!("| narrative text | {:.1} MB |", r.text_mb);
+    println!("| ingest time (tagging on) | {:.2} s |", r.ingest_secs);
+    println!("| ingest throughput | {:.2} MB/s |", r.ingest_mb_per_s);
+    println!("| ingest cases/s | {:.0} |", r.ingest_cases_per_s);
+    println!(
+        "| bare jieba segmentation ({} threads) | {:.2} MB/s |",
+        r.threads, r.segment_mb_per_s
+    );
+    println!(
+        "| ingest / bare segmentation | {:.1} % |",
+        100.0 * r.ingest_vs_segment
+    );
+    if let (Some(b), Some(q)) = (r.index_only_mb_per_s, r.ingest_vs_index_only) {
+        println!("| segmentation + indexing, no tagging | {b:.2} MB/s |");
+        println!(
+            "| ingest / (segmentation + indexing) | {:.1} % |",
+            100.0 * q
+        );
+    }
+    println!("| peak RSS (VmHWM) | {:.0} MB |", r.peak_rss_mb);
+    println!("| index size on disk | {:.1} MB |", r.index_mb);
+}
+
+/// Peak resident set size of this process, from /proc/self/status.
+fn vm_hwm_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}

@@ -1,0 +1,199 @@
+//! CSV (and TSV) exports: encoding detected per file, fields decoded per cell so that a row
+//! with invalid byte sequences is rejected alone, headers mapped by [`Mapping`].
+
+use anyhow::{Context, Result};
+
+use super::encoding::{detect, Detected};
+use super::headers::{Field, Mapping};
+use super::rows::{Cell, Collector};
+use super::{Batch, ReadOptions};
+
+/// Picks the delimiter from the first line: the most frequent of `,` `\t` `;` `|` outside quotes.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    let mut counts = [0usize; 4];
+    let cands = [b',', b'\t', b';', b'|'];
+    let mut in_quotes = false;
+    for &b in line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if let Some(i) = cands.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
+    match best {
+        Some(i) if counts[i] > 0 => cands[i],
+        _ => b',',
+    }
+}
+
+/// How many leading records may be tried as the header row.
+const HEADER_SEARCH: usize = 10;
+
+fn is_blank(rec: &csv::ByteRecord) -> bool {
+    rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Rows as a spreadsheet numbers them: the csv reader skips blank lines and a quoted cell may
+/// span lines, so the row is counted from record positions and embedded newlines.
+#[derive(Default)]
+struct RowCounter {
+    /// The line after the last record.
+    next_line: u64,
+    /// The spreadsheet row of the last record.
+    row: usize,
+}
+
+impl RowCounter {
+    fn row_of(&mut self, rec: &csv::ByteRecord, body: &[u8]) -> usize {
+        let next = self.next_line.max(1);
+        // A record's position is where the reader began, before the blank lines it skipped.
+        let start = rec.position().map_or(next, |p| {
+            let mut line = p.line();
+            let rest = body.get(p.byte() as usize..).unwrap_or_default();
+            let mut i = 0;
+            while i < rest.len() && (rest[i] == b'\n' || rest[i] == b'\r') {
+                if rest[i] == b'\n' {
+                    line += 1;
+                }
+                i += 1;
+            }
+            line
+        });
+        self.row += 1 + start.saturating_sub(next) as usize;
+        let newlines: usize = rec
+            .iter()
+            .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+            .sum();
+        self.next_line = start + 1 + newlines as u64;
+        self.row
+    }
+}
+
+/// Reads a delimited file held in `bytes`.
+pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
+    let detected = detect(bytes);
+    let mut col = Collector::new(file);
+    col.set_encoding(detected.name());
+    let transcoded;
+    let (body, det) = if detected.is_utf16() {
+        transcoded = detected
+            .decode_lossy(&bytes[detected.bom_len..])
+            .into_owned();
+        (
+            transcoded.as_bytes(),
+            Detected {
+                encoding: encoding_rs::UTF_8,
+                bom_len: 0,
+            },
+        )
+    } else {
+        (&bytes[detected.bom_len..], detected)
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(body))
+        .from_reader(body);
+    let mut records = reader.byte_records();
+    let mut rows = RowCounter::default();
+    // The header: the first of the first ten non-blank records that maps a narrative column
+    // (exports often put a title row such as `2024年5月工单明细` above it).
+    let mut first_headers: Option<Vec<String>> = None;
+    let mut mapping = None;
+    for _ in 0..HEADER_SEARCH {
+        let Some(rec) = records.next() else { break };
+        let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
+        rows.row_of(&rec, body);
+        if is_blank(&rec) {
+            continue;
+        }
+        let headers: Vec<String> = rec
+            .iter()
+            .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
+            .collect();
+        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
+        if m.column(Field::Narrative).is_some() {
+            mapping = Some(m);
+            break;
+        }
+        first_headers.get_or_insert(headers);
+    }
+    let Some(mapping) = mapping else {
+        match first_headers {
+            Some(h) => anyhow::bail!(
+                "{file}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
+                h.join(", ")
+            ),
+            None => anyhow::bail!("{file}: empty file, no header row"),
+        }
+    };
+    for w in &mapping.warnings {
+        col.warn(format!("{file}: {w}"));
+    }
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let row = rows.row + 1;
+                col.count_read();
+                col.reject(row, "", format!("unreadable csv record: {e}"));
+                continue;
+            }
+        };
+        let row = rows.row_of(&rec, body);
+        if is_blank(&rec) {
+            continue;
+        }
+        let mut cells = Vec::with_capacity(rec.len());
+        let mut broken = None;
+        for (i, f) in rec.iter().enumerate() {
+            match det.decode(f) {
+                Some(s) => cells.push(Cell::Text(s.into_owned())),
+                None => {
+                    broken = Some(i);
+                    break;
+                }
+            }
+        }
+        if let Some(i) = broken {
+            col.count_read();
+            col.reject(
+                row,
+                mapping.field_name(i),
+                format!(
+                    "broken encoding: invalid {} byte sequence in column `{}`",
+                    det.encoding.name(),
+                    mapping.header(i)
+                ),
+            );
+            continue;
+        }
+        col.row(&mapping, &cells, row, format!("row {row}"));
+    }
+    Ok(col.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_count_blank_lines_and_title_rows() {
+        let text = "2024年5月工单明细,,\n编号,诉求内容,单位\nA,路灯不亮,城管局\n\nB,\"井盖\n丢失\",城管局\nC,噪音,环保局\n";
+        let b = read_csv("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let rows: Vec<&str> = b.cases.iter().map(|c| c.source.locator.as_str()).collect();
+        assert_eq!(rows, ["row 3", "row 5", "row 6"]);
+    }
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a,x\";b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"abc\n"), b',');
+    }
+}

@@ -1,0 +1,131 @@
+//! JSON Lines exports: one object per line, keys mapped like csv headers (`留言编号`,
+//! `mail_id`, `诉求内容` ...). A `.json` file holding one array of objects is read the same way.
+//! Rows are line numbers (array files: element numbers, from 1).
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+use super::encoding::detect;
+use super::headers::Mapping;
+use super::rows::{Cell, Collector};
+use super::{Batch, ReadOptions};
+
+fn to_cell(v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Empty,
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Cell::Number(i as f64),
+            (None, Some(f)) => Cell::Number(f),
+            _ => Cell::Text(n.to_string()),
+        },
+        Value::String(s) => Cell::Text(s.clone()),
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+/// Maps objects to rows, caching one [`Mapping`] per distinct key set.
+struct Rows<'a> {
+    opts: &'a ReadOptions,
+    mappings: HashMap<Vec<String>, Mapping>,
+    warned: BTreeSet<String>,
+}
+
+impl Rows<'_> {
+    fn object(&mut self, col: &mut Collector, obj: &Map<String, Value>, row: usize, loc: &str) {
+        let keys: Vec<String> = obj.keys().cloned().collect();
+        if !self.mappings.contains_key(&keys) {
+            match Mapping::new(&keys, &self.opts.map) {
+                Ok(m) => {
+                    self.mappings.insert(keys.clone(), m);
+                }
+                Err(e) => {
+                    col.count_read();
+                    col.reject(row, "", format!("{e}"));
+                    return;
+                }
+            }
+        }
+        let mapping = &self.mappings[&keys];
+        for w in &mapping.warnings {
+            if self.warned.insert(w.clone()) {
+                col.warn(format!("{}: {w}", col.file));
+            }
+        }
+        let cells: Vec<Cell> = obj.values().map(to_cell).collect();
+        col.row(mapping, &cells, row, format!("{loc} {row}"));
+    }
+}
+
+/// Reads a JSON Lines (or JSON array) file held in `bytes`.
+pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
+    let det = detect(bytes);
+    let body = &bytes[det.bom_len..];
+    let mut col = Collector::new(file);
+    col.set_encoding(det.name());
+    let mut rows = Rows {
+        opts,
+        mappings: HashMap::new(),
+        warned: BTreeSet::new(),
+    };
+    let text = det.decode_lossy(body);
+    if text.trim_start().starts_with('[') {
+        let value: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{file}: not a JSON array of objects"))?;
+        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_object() {
+                Some(obj) => rows.object(&mut col, obj, i + 1, "element"),
+                None => {
+                    col.count_read();
+                    col.reject(i + 1, "", "not a JSON object");
+                }
+            }
+        }
+        return Ok(col.finish());
+    }
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line_no = i + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Some(text) = det.decode(line) else {
+            col.count_read();
+            // Name the field: the key whose value holds the replacement character.
+            let lossy = det.decode_lossy(line);
+            let field = serde_json::from_str::<Map<String, Value>>(&lossy)
+                .ok()
+                .and_then(|obj| {
+                    let keys: Vec<String> = obj.keys().cloned().collect();
+                    let i = obj
+                        .values()
+                        .position(|v| v.to_string().contains('\u{fffd}'))?;
+                    Mapping::new(&keys, &opts.map).ok().map(|m| m.field_name(i))
+                })
+                .unwrap_or_default();
+            col.reject(
+                line_no,
+                field,
+                format!(
+                    "broken encoding: invalid {} byte sequence",
+                    det.encoding.name()
+                ),
+            );
+            continue;
+        };
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(obj)) => rows.object(&mut col, &obj, line_no, "line"),
+            Ok(_) => {
+                col.count_read();
+                col.reject(line_no, "", "not a JSON object");
+            }
+            Err(e) => {
+                col.count_read();
+                col.reject(line_no, "", format!("invalid JSON: {e}"));
+            }
+        }
+    }
+    Ok(col.finish())
+}

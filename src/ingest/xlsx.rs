@@ -1,0 +1,112 @@
+//! Spreadsheet exports (xlsx, also xlsm / xlsb / xls / ods) through calamine: the first sheet
+//! unless `--sheet` names another, the first non-empty row as the header, dates as Excel
+//! serial numbers, date cells or strings.
+
+use std::io::Cursor;
+
+use anyhow::{bail, Context, Result};
+use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::headers::{Field, Mapping};
+use super::rows::{clean, Cell, Collector};
+use super::{Batch, ReadOptions};
+
+fn excel_datetime(d: &calamine::ExcelDateTime) -> Option<NaiveDateTime> {
+    let (y, mo, da, h, mi, s, ms) = d.to_ymd_hms_milli();
+    let dt = NaiveDate::from_ymd_opt(y.into(), mo.into(), da.into())?.and_hms_opt(
+        h.into(),
+        mi.into(),
+        s.into(),
+    )?;
+    Some(if ms >= 500 {
+        dt + chrono::Duration::seconds(1)
+    } else {
+        dt
+    })
+}
+
+fn to_cell(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(d) if d.is_datetime() => match excel_datetime(d) {
+            Some(dt) => Cell::DateTime(dt),
+            None => Cell::Number(d.as_f64()),
+        },
+        Data::DateTime(d) => Cell::Number(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+/// Reads the chosen sheet of a workbook held in `bytes`.
+pub fn read_xlsx(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch> {
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .with_context(|| format!("{file}: not a readable spreadsheet"))?;
+    let names = wb.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                bail!("{file}: no sheet `{s}` (sheets: {})", names.join(", "));
+            }
+            s.clone()
+        }
+        None => names
+            .first()
+            .cloned()
+            .with_context(|| format!("{file}: the workbook has no sheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .with_context(|| format!("{file}: cannot read sheet `{sheet}`"))?;
+    let mut col = Collector::new(file);
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut rows = range.rows().enumerate();
+    // The header: the first of the first ten non-blank rows that maps a narrative column
+    // (a merged title row such as `2024年5月工单明细` often sits above it).
+    let mut first_headers: Option<Vec<String>> = None;
+    let mut mapping = None;
+    let mut tried = 0;
+    while tried < 10 {
+        let Some((_, r)) = rows.next() else { break };
+        if r.iter().all(|c| to_cell(c).is_blank()) {
+            continue;
+        }
+        tried += 1;
+        let headers: Vec<String> = r
+            .iter()
+            .map(|c| clean(&to_cell(c).text()).to_string())
+            .collect();
+        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
+        if m.column(Field::Narrative).is_some() {
+            mapping = Some(m);
+            break;
+        }
+        first_headers.get_or_insert(headers);
+    }
+    let Some(mapping) = mapping else {
+        match first_headers {
+            Some(h) => bail!(
+                "{file}: sheet `{sheet}`: no column maps to narrative (columns: {}); name it with --map narrative=列名",
+                h.join(", ")
+            ),
+            None => bail!("{file}: sheet `{sheet}` is empty, no header row"),
+        }
+    };
+    for w in &mapping.warnings {
+        col.warn(format!("{file}: {w}"));
+    }
+    for (i, r) in rows {
+        let cells: Vec<Cell> = r.iter().map(to_cell).collect();
+        if cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        let row = first_row + i + 1;
+        col.row(&mapping, &cells, row, format!("row {row}"));
+    }
+    Ok(col.finish())
+}
