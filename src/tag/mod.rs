@@ -238,6 +238,30 @@ impl Tagger {
         topics::combine(kw, &hits.scores, &model_p, self.topic_model.is_some(), category, category_conf)
     }
 
+    /// Keyword scores and model probabilities per topic (in `keywords.topics` order), the
+    /// category and its confidence: the raw votes, for tuning.
+    pub fn debug_scores(&self, title: &str, body: &str) -> (Vec<f32>, Vec<f32>, String, f32) {
+        let text = if title.is_empty() || body.starts_with(title) {
+            body.to_string()
+        } else {
+            format!("{title}\n{body}")
+        };
+        let terms = segmenter().terms(&text);
+        let hashes = self.category.cfg.hashes(&terms);
+        let cx = self.category.cfg.vectorize_hashes(&hashes, &self.category.idf);
+        let (ci, cconf) = self.category.predict(&cx);
+        let kw = &self.keywords;
+        let hits = kw.score(title, body);
+        let mut model_p = vec![0f32; kw.topics.len()];
+        if let Some(m) = &self.topic_model {
+            let x = m.cfg.vectorize_hashes(&hashes, &m.idf);
+            for (c, pc) in m.probabilities(&x).into_iter().enumerate() {
+                model_p[self.topic_index[c]] += pc;
+            }
+        }
+        (hits.scores, model_p, self.category.classes[ci].clone(), cconf)
+    }
+
     /// Top three departments: the route model's best, mixed with the topic's defaults.
     fn departments(&self, hashes: &[u64], topic: usize, topic_conf: f32) -> Vec<Scored> {
         let mut out: Vec<Scored> = Vec::new();

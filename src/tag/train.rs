@@ -116,6 +116,11 @@ pub fn cross_validate(
     let mut ids: Vec<usize> = groups.clone();
     ids.sort_unstable();
     ids.dedup();
+    eprintln!(
+        "cross-validation: {} examples in {} near-duplicate groups",
+        examples.len(),
+        ids.len()
+    );
     let mut rng = rand::rngs::StdRng::seed_from_u64(opt.seed);
     ids.shuffle(&mut rng);
     let mut fold_of = std::collections::HashMap::new();
