@@ -415,7 +415,7 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
         {
             continue;
         }
-        if name.chars().all(|c| c.is_ascii()) {
+        if name.is_ascii() {
             continue;
         }
         push_unique(&mut out.places, &name);

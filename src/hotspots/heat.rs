@@ -14,8 +14,9 @@
 //! number of cases of the previous period that match the hotspot (cosine ≥ 0.5 to its
 //! centroid). Distinct complainants weigh three times as much as cases, so that one person
 //! writing twenty letters is not a hotspot; logarithms keep one viral message (thousands
-//! of likes) from outweighing dozens of complainants; recency, concentration and growth scale the volume by at most
-//! 1.33, 1.5 and 1.5 (growth can also damp a standing problem to 0.75).
+//! of likes) from outweighing dozens of complainants; recency, concentration and growth
+//! scale the volume by at most 1.33, 1.5 and 1.5 (growth can also damp a standing problem
+//! to 0.75).
 
 use chrono::NaiveDateTime;
 

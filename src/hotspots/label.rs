@@ -154,18 +154,15 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     titled.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
     let place = titled.first().map(|x| x.2.to_string()).or(place);
     // The place, widened to the key phrase that contains it.
-    let place = match &place {
-        Some(p) => Some(
-            phrases
-                .iter()
-                .filter(|(ph, _)| ph.contains(p.as_str()))
-                .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
-                .max_by_key(|(ph, c)| (*c, ph.chars().count()))
-                .map(|(ph, _)| trim_phrase(ph))
-                .unwrap_or_else(|| p.clone()),
-        ),
-        None => None,
-    };
+    let place = place.map(|p| {
+        phrases
+            .iter()
+            .filter(|(ph, _)| ph.contains(p.as_str()))
+            .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
+            .max_by_key(|(ph, c)| (*c, ph.chars().count()))
+            .map(|(ph, _)| trim_phrase(ph))
+            .unwrap_or_else(|| p.clone())
+    });
     let mut chosen: Vec<String> = Vec::new();
     for (ph, _) in &phrases {
         let ph = trim_phrase(ph);

@@ -97,7 +97,7 @@ fn keep_term(seg: &Segmenter, t: &str) -> bool {
     if t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
-    if t.chars().all(|c| c.is_ascii()) && t.chars().count() <= 2 {
+    if t.is_ascii() && t.len() <= 2 {
         return false;
     }
     true

@@ -277,7 +277,7 @@ impl CaseStore {
         let (changes, summary) = classify(cases, &mut known);
         for (case, (change, hash)) in cases.iter().zip(changes) {
             if change != Change::Unchanged {
-                self.write(writer, case.clone(), hash)?;
+                self.write(writer, case.clone(), hash, change == Change::Updated)?;
             }
         }
         Ok(summary)
@@ -289,14 +289,18 @@ impl CaseStore {
     pub fn replace_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<()> {
         for case in cases {
             let hash = hash64(&case.content_hash());
-            self.write(writer, case.clone(), hash)?;
+            self.write(writer, case.clone(), hash, true)?;
         }
         Ok(())
     }
 
-    /// Deletes the stored case with `case.id` (if any) and adds `case`; not committed.
-    fn write(&self, writer: &IndexWriter, case: Case, hash: u64) -> Result<()> {
-        writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+    /// Adds `case`, first deleting any case stored or written under its id when `replace`
+    /// (a new id needs no delete, which spares tantivy a term query per segment at commit);
+    /// not committed.
+    fn write(&self, writer: &IndexWriter, case: Case, hash: u64, replace: bool) -> Result<()> {
+        if replace {
+            writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+        }
         writer.add_document(self.into_doc(case, hash)?)?;
         Ok(())
     }
@@ -533,16 +537,16 @@ impl Upserter<'_> {
     ) -> Result<UpsertSummary> {
         let (changes, summary) = classify(&cases, &mut self.known);
         self.uncommitted += summary.added + summary.updated;
-        let (mut changed, hashes): (Vec<Case>, Vec<u64>) = cases
+        let (mut changed, changes): (Vec<Case>, Vec<(Change, u64)>) = cases
             .into_iter()
             .zip(changes)
             .filter(|(_, (c, _))| *c != Change::Unchanged)
-            .map(|(case, (_, hash))| (case, hash))
             .unzip();
         prepare(&mut changed);
         let writer = self.writer.as_ref().context("upserter already finished")?;
-        for (case, hash) in changed.into_iter().zip(hashes) {
-            self.store.write(writer, case, hash)?;
+        for (case, (change, hash)) in changed.into_iter().zip(changes) {
+            self.store
+                .write(writer, case, hash, change == Change::Updated)?;
         }
         Ok(summary)
     }
