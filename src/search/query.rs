@@ -317,7 +317,8 @@ impl<'a> QueryBuilder<'a> {
                 let whole = crate::text::normalize_token(word);
                 if positive {
                     self.note(&whole);
-                    for t in &toks {
+                    // a lone character (了 of 路灯坏了) would light up everywhere
+                    for t in toks.iter().filter(|t| t.chars().count() > 1) {
                         self.note(t);
                     }
                 }
