@@ -256,7 +256,7 @@ impl<'a> QueryBuilder<'a> {
                     let whole = crate::text::normalize_token(text);
                     if let Some(syn) = self.synonyms.filter(|s| s.contains(&whole)) {
                         let mut alts = vec![self.word_query(&whole, positive)];
-                        for s in syn.expand(&whole) {
+                        for s in prune_contained(&whole, syn.expand(&whole)) {
                             alts.push(self.word_query(s, positive));
                         }
                         return (Box::new(BooleanQuery::union(alts)), words);
@@ -266,7 +266,7 @@ impl<'a> QueryBuilder<'a> {
                 for w in &group_single_chars(&words) {
                     let mut alts = vec![self.word_query(w, positive)];
                     if let Some(syn) = self.synonyms {
-                        for s in syn.expand(w) {
+                        for s in prune_contained(w, syn.expand(w)) {
                             alts.push(self.word_query(s, positive));
                         }
                     }
@@ -382,6 +382,21 @@ impl<'a> QueryBuilder<'a> {
     }
 }
 
+/// Drops the synonyms that contain the word or another kept synonym (物业公司 beside 物业,
+/// 恶意欠薪 beside 欠薪): every case they match is matched already, and their phrase
+/// queries are the slowest part of a query.
+fn prune_contained<'s>(word: &str, synonyms: Vec<&'s str>) -> Vec<&'s str> {
+    let mut by_len = synonyms;
+    by_len.sort_by_key(|s| s.chars().count());
+    let mut kept: Vec<&str> = Vec::new();
+    for s in by_len {
+        if !s.contains(word) && !kept.iter().any(|k| s.contains(k)) {
+            kept.push(s);
+        }
+    }
+    kept
+}
+
 /// Characters of play for the proximity boost of adjacent query words.
 const PROXIMITY_SLOP: u32 = 6;
 
@@ -474,6 +489,18 @@ mod tests {
         assert!(parse("   ").clauses.is_empty());
         let q = parse("-噪音");
         assert!(!q.has_positive());
+    }
+
+    #[test]
+    fn synonyms_containing_the_word_are_redundant() {
+        assert_eq!(
+            prune_contained("物业", vec!["物业公司", "物管", "物业管理"]),
+            vec!["物管"]
+        );
+        assert_eq!(
+            prune_contained("讨薪", vec!["恶意欠薪", "欠薪", "拖欠工资"]),
+            vec!["欠薪", "拖欠工资"]
+        );
     }
 
     #[test]
