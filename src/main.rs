@@ -52,6 +52,8 @@ enum EvalCommand {
     Similar(cli::search::EvalSimilarArgs),
     /// Recall and precision of single-word searches against substring search.
     Recall(cli::search::EvalRecallArgs),
+    /// Primary-topic accuracy on the hand-labelled check set.
+    Topics(cli::tag::EvalTopicsArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Route(a)) => cli::tag::run_eval_route(a),
         Command::Eval(EvalCommand::Similar(a)) => cli::search::run_eval_similar(a),
         Command::Eval(EvalCommand::Recall(a)) => cli::search::run_eval_recall(a),
+        Command::Eval(EvalCommand::Topics(a)) => cli::tag::run_eval_topics(a),
         Command::Hotspots(a) => cli::hotspots::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Demo(a) => cli::demo::run(a),
