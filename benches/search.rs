@@ -116,11 +116,13 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
-fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> (f64, f64) {
+/// p50 and p99 in ms, and the query with the slowest median.
+fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> (f64, f64, String) {
     let searcher = store.reader().searcher();
     let mut v = Vec::new();
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for _ in 0..rounds {
-        for q in queries {
+        for (qi, q) in queries.iter().enumerate() {
             let req = SearchRequest::new(*q);
             let t = Instant::now();
             if full {
@@ -132,10 +134,19 @@ fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> 
                     .expect("search");
                 std::hint::black_box(top);
             }
-            v.push(t.elapsed().as_secs_f64() * 1000.0);
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            v.push(ms);
+            per[qi].push(ms);
         }
     }
-    (percentile(&mut v, 0.5), percentile(&mut v, 0.99))
+    let slowest = per
+        .iter_mut()
+        .enumerate()
+        .map(|(i, p)| (percentile(p, 0.5), i))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(m, i)| format!("{} ({m:.2} ms)", queries[i]))
+        .unwrap_or_default();
+    (percentile(&mut v, 0.5), percentile(&mut v, 0.99), slowest)
 }
 
 fn bench(c: &mut Criterion) {
@@ -159,11 +170,14 @@ fn bench(c: &mut Criterion) {
     ] {
         // warm up
         latencies(&store, qs, 2, true);
-        let (p50, p99) = latencies(&store, qs, 20, false);
-        let (f50, f99) = latencies(&store, qs, 10, true);
+        let (p50, p99, slow) = latencies(&store, qs, 30, false);
+        let (f50, f99, fslow) = latencies(&store, qs, 10, true);
         println!(
-            "{name}: query top10 p50={p50:.3} ms p99={p99:.3} ms | full search (count+snippets) p50={f50:.3} ms p99={f99:.3} ms"
+            "{name}: query top10 p50={p50:.3} ms p99={p99:.3} ms (slowest {slow}) | full search (count+snippets) p50={f50:.3} ms p99={f99:.3} ms (slowest {fslow})"
         );
+    }
+    if std::env::var_os("HOTLINE_BENCH_QUICK").is_some() {
+        return;
     }
     let mut g = c.benchmark_group("search");
     g.sample_size(20);

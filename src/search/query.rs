@@ -256,7 +256,7 @@ impl<'a> QueryBuilder<'a> {
                     let whole = crate::text::normalize_token(text);
                     if let Some(syn) = self.synonyms.filter(|s| s.contains(&whole)) {
                         let mut alts = vec![self.word_query(&whole, positive)];
-                        for s in syn.expand(&whole) {
+                        for s in prune_contained(&whole, syn.expand(&whole)) {
                             alts.push(self.word_query(s, positive));
                         }
                         return (Box::new(BooleanQuery::union(alts)), words);
@@ -266,7 +266,7 @@ impl<'a> QueryBuilder<'a> {
                 for w in &group_single_chars(&words) {
                     let mut alts = vec![self.word_query(w, positive)];
                     if let Some(syn) = self.synonyms {
-                        for s in syn.expand(w) {
+                        for s in prune_contained(w, syn.expand(w)) {
                             alts.push(self.word_query(s, positive));
                         }
                     }
@@ -317,7 +317,8 @@ impl<'a> QueryBuilder<'a> {
                 let whole = crate::text::normalize_token(word);
                 if positive {
                     self.note(&whole);
-                    for t in &toks {
+                    // a lone character (了 of 路灯坏了) would light up everywhere
+                    for t in toks.iter().filter(|t| t.chars().count() > 1) {
                         self.note(t);
                     }
                 }
@@ -379,6 +380,21 @@ impl<'a> QueryBuilder<'a> {
             .collect();
         boosted(Box::new(BooleanQuery::new(subs)), self.opts.proximity_boost)
     }
+}
+
+/// Drops the synonyms that contain the word or another kept synonym (物业公司 beside 物业,
+/// 恶意欠薪 beside 欠薪): every case they match is matched already, and their phrase
+/// queries are the slowest part of a query.
+fn prune_contained<'s>(word: &str, synonyms: Vec<&'s str>) -> Vec<&'s str> {
+    let mut by_len = synonyms;
+    by_len.sort_by_key(|s| s.chars().count());
+    let mut kept: Vec<&str> = Vec::new();
+    for s in by_len {
+        if !s.contains(word) && !kept.iter().any(|k| s.contains(k)) {
+            kept.push(s);
+        }
+    }
+    kept
 }
 
 /// Characters of play for the proximity boost of adjacent query words.
@@ -473,6 +489,18 @@ mod tests {
         assert!(parse("   ").clauses.is_empty());
         let q = parse("-噪音");
         assert!(!q.has_positive());
+    }
+
+    #[test]
+    fn synonyms_containing_the_word_are_redundant() {
+        assert_eq!(
+            prune_contained("物业", vec!["物业公司", "物管", "物业管理"]),
+            vec!["物管"]
+        );
+        assert_eq!(
+            prune_contained("讨薪", vec!["恶意欠薪", "欠薪", "拖欠工资"]),
+            vec!["欠薪", "拖欠工资"]
+        );
     }
 
     #[test]

@@ -10,6 +10,11 @@ use std::collections::HashSet;
 use crate::index::tokenizer::index_tokens;
 use crate::model::Case;
 
+/// Texts longer than this (bytes) are segmented only around the first match.
+const LONG_TEXT: usize = 3000;
+/// Bytes segmented around the first match of a long text.
+const REGION: usize = 1500;
+
 /// Default snippet width in characters.
 pub const DEFAULT_WIDTH: usize = 80;
 
@@ -121,6 +126,27 @@ pub fn match_ranges(text: &str, terms: &[String]) -> Vec<(usize, usize, String)>
 /// The best window of `text` (`width` characters) around matches of `terms`; None when
 /// nothing in `text` matches.
 pub fn snippet_of(text: &str, terms: &[String], width: usize) -> Option<Snippet> {
+    // Long texts: segment only a region around the first literal occurrence of a term
+    // (segmenting a long letter for every hit is the slowest part of a search).
+    if text.len() > LONG_TEXT {
+        let lower = text.to_lowercase();
+        if lower.len() == text.len() {
+            if let Some(at) = terms.iter().filter_map(|t| lower.find(t.as_str())).min() {
+                let mut from = at.saturating_sub(REGION / 2);
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                let mut to = (at + REGION).min(text.len());
+                while !text.is_char_boundary(to) {
+                    to += 1;
+                }
+                let mut snip = snippet_of(&text[from..to], terms, width)?;
+                snip.cut_before |= from > 0;
+                snip.cut_after |= to < text.len();
+                return Some(snip);
+            }
+        }
+    }
     let ranges = match_ranges(text, terms);
     if ranges.is_empty() {
         return None;
@@ -263,6 +289,19 @@ mod tests {
         let text = format!("停水{}停水又停电{}", "。".repeat(200), "。".repeat(200));
         let s = snippet_of(&text, &terms(&["停水", "停电"]), 30).unwrap();
         assert!(s.highlighted().contains(&"停电"), "{s:?}");
+    }
+
+    #[test]
+    fn long_texts_are_cut_around_the_match() {
+        let text = format!(
+            "{}路灯不亮{}",
+            "前面的话。".repeat(500),
+            "后面的话。".repeat(500)
+        );
+        let s = snippet_of(&text, &terms(&["路灯"]), 30).unwrap();
+        assert_eq!(s.highlighted(), vec!["路灯"]);
+        assert!(s.cut_before && s.cut_after);
+        assert!(s.marked("【", "】").contains("【路灯】不亮"));
     }
 
     #[test]
