@@ -1,12 +1,26 @@
-//! `hotline tag`, `train`, `retag`, `eval classify` and `eval route`.
+//! `hotline tag`, `train`, `retag`, `eval classify`, `eval route` and `eval topics`.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use clap::Args;
+use rayon::prelude::*;
 
 use super::IndexArgs;
+use crate::index::CaseStore;
+use crate::model::Tags;
+use crate::tag::data::load_all;
+use crate::tag::features::FeatureConfig;
+use crate::tag::keywords::Keywords;
+use crate::tag::linear::{LinearModel, TrainOptions};
+use crate::tag::route::{load_route, route_accuracy, train_route};
+use crate::tag::topics::{bootstrap, read_check, read_messages, resolve_check, BOOTSTRAP_FILES};
+use crate::tag::train::{cross_validate, evaluate, fit, Learner};
+use crate::tag::{tag_cases, tagger, Tagger};
 
 #[derive(Args, Debug)]
 pub struct TagArgs {
@@ -15,22 +29,59 @@ pub struct TagArgs {
     /// Read JSONL lines {"id", "text"} from stdin, write one JSON object per line.
     #[arg(long)]
     pub stdin: bool,
+    /// Print JSON (always on with --stdin).
     #[arg(long)]
     pub json: bool,
+    /// Load category.bin / topics.bin / route.bin / topics.toml from this directory instead of
+    /// the built-in models.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Labelled data (csv); repeat for several files.
-    #[arg(long, required = true)]
+    /// Labelled data (csv); repeat for several files. With --topics: the datasets directory
+    /// (../shared/datasets) to bootstrap from.
+    #[arg(long, required = true, num_args = 1..)]
     pub data: Vec<PathBuf>,
+    /// Text column, or several joined with `+` (default: 分词文本, else title + body).
     #[arg(long)]
     pub text_col: Option<String>,
+    /// Label column (default 一级标签 / 一级分类 / label).
     #[arg(long)]
     pub label_col: Option<String>,
-    /// Where to write the model (default models/category).
+    /// Where to write the model (default models/category, models/topics or models/route;
+    /// `.bin` is added).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// k-fold cross-validation (grouped by near-duplicate) before training; prints cv_macro_f1.
+    #[arg(long)]
+    pub cv: Option<usize>,
+    /// Only cross-validate, write no model.
+    #[arg(long)]
+    pub no_save: bool,
+    #[arg(long, value_enum, default_value = "svm")]
+    pub learner: Learner,
+    /// Inverse regularisation strength.
+    #[arg(long, default_value_t = 0.5)]
+    pub c: f32,
+    #[arg(long, default_value_t = 30)]
+    pub epochs: usize,
+    /// log2 of the number of hashed feature buckets (default 18; 16 with --topics).
+    #[arg(long)]
+    pub bits: Option<u32>,
+    /// Feature families: any of w (words), b (word bigrams), c (char 2/3-grams).
+    #[arg(long, default_value = "wbc")]
+    pub features: String,
+    /// Train the department-suggestion model (department column: reply_agency / 承办单位).
+    #[arg(long)]
+    pub route: bool,
+    /// Train the topic model from keyword-labelled messages of the datasets in --data.
+    #[arg(long)]
+    pub topics: bool,
+    /// With --topics: a check set (file,id,topic) whose messages are left out of training.
+    #[arg(long)]
+    pub exclude: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -41,34 +92,414 @@ pub struct RetagArgs {
 
 #[derive(Args, Debug)]
 pub struct EvalClassifyArgs {
-    #[arg(long, required = true)]
+    #[arg(long, required = true, num_args = 1..)]
     pub data: Vec<PathBuf>,
     #[arg(long)]
     pub text_col: Option<String>,
     #[arg(long)]
     pub label_col: Option<String>,
+    /// Model file (default: the built-in models/category.bin).
     #[arg(long)]
     pub model: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct EvalRouteArgs {
+    /// Cases with a department column (e.g. shangluo_mailbox/mails.csv).
     #[arg(long)]
     pub data: PathBuf,
+    /// Train on cases before this year, test on the rest.
+    #[arg(long, default_value_t = 2020)]
+    pub split_year: i32,
 }
 
-pub fn run(_args: TagArgs) -> Result<ExitCode> {
-    anyhow::bail!("tag: not implemented yet")
+#[derive(Args, Debug)]
+pub struct EvalTopicsArgs {
+    /// The hand-labelled check set (file,id,topic).
+    #[arg(long, default_value = "tests/topics_check.csv")]
+    pub data: PathBuf,
+    /// The shared directory holding datasets/ (default $HOTLINE_SHARED or ../shared).
+    #[arg(long)]
+    pub shared: Option<PathBuf>,
+    /// Load models from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+    /// Print every miss.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Write per-message keyword scores and model probabilities as JSON lines (for tuning).
+    #[arg(long)]
+    pub dump: Option<PathBuf>,
 }
-pub fn run_train(_args: TrainArgs) -> Result<ExitCode> {
-    anyhow::bail!("train: not implemented yet")
+
+fn model_path(out: Option<PathBuf>, default: &str) -> PathBuf {
+    let p = out.unwrap_or_else(|| PathBuf::from(default));
+    if p.extension().is_some() {
+        p
+    } else {
+        p.with_extension("bin")
+    }
 }
-pub fn run_retag(_args: RetagArgs) -> Result<ExitCode> {
-    anyhow::bail!("retag: not implemented yet")
+
+fn write_model(model: &LinearModel, path: &Path) -> Result<usize> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let bytes = model.to_bytes();
+    std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(bytes.len())
 }
-pub fn run_eval_classify(_args: EvalClassifyArgs) -> Result<ExitCode> {
-    anyhow::bail!("eval classify: not implemented yet")
+
+fn load_tagger(dir: &Option<PathBuf>) -> Result<Option<Tagger>> {
+    dir.as_ref().map(|d| Tagger::from_dir(d)).transpose()
 }
-pub fn run_eval_route(_args: EvalRouteArgs) -> Result<ExitCode> {
-    anyhow::bail!("eval route: not implemented yet")
+
+/// The JSON line `hotline tag` prints.
+fn tag_json(id: Option<&serde_json::Value>, text: &str, tags: &Tags) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "category": tags.category,
+        "category_confidence": tags.category_confidence,
+        "topic": tags.topic,
+        "topic_confidence": tags.topic_confidence,
+        "secondary_topics": tags.secondary_topics,
+        "evidence": tags.evidence,
+        "department_suggestions": tags.department_suggestions,
+        "urgent": tags.urgent,
+    });
+    let obj = v.as_object_mut().expect("object");
+    let mut out = serde_json::Map::new();
+    if let Some(id) = id {
+        out.insert("id".into(), id.clone());
+    }
+    out.insert("text".into(), serde_json::Value::String(text.to_string()));
+    out.append(obj);
+    serde_json::Value::Object(out)
+}
+
+pub fn run(args: TagArgs) -> Result<ExitCode> {
+    let own = load_tagger(&args.model_dir)?;
+    let t: &Tagger = own.as_ref().unwrap_or_else(|| tagger());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.stdin {
+        let stdin = std::io::stdin();
+        let lines: Vec<String> = stdin
+            .lock()
+            .lines()
+            .collect::<std::io::Result<_>>()
+            .context("cannot read stdin")?;
+        let results: Vec<Result<Option<serde_json::Value>>> = lines
+            .par_iter()
+            .enumerate()
+            .map(|(n, line)| {
+                if line.trim().is_empty() {
+                    return Ok(None);
+                }
+                let v: serde_json::Value = serde_json::from_str(line)
+                    .with_context(|| format!("stdin line {}: not JSON", n + 1))?;
+                let text = v
+                    .get("text")
+                    .and_then(|x| x.as_str())
+                    .with_context(|| format!("stdin line {}: no \"text\" string", n + 1))?;
+                let title = v.get("title").and_then(|x| x.as_str()).unwrap_or("");
+                let tags = t.tag(title, text);
+                Ok(Some(tag_json(v.get("id"), text, &tags)))
+            })
+            .collect();
+        for r in results {
+            if let Some(v) = r? {
+                writeln!(out, "{v}")?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.text.is_empty() {
+        bail!("give a text to tag, or --stdin");
+    }
+    let text = args.text.join(" ");
+    let tags = t.tag("", &text);
+    if args.json {
+        writeln!(out, "{}", tag_json(None, &text, &tags))?;
+    } else {
+        let topic_name = t
+            .keywords
+            .position(&tags.topic)
+            .map(|i| t.keywords.topics[i].name.clone())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "类别: {} ({:.2})",
+            tags.category, tags.category_confidence
+        )?;
+        writeln!(
+            out,
+            "主题: {} {} ({:.2})",
+            tags.topic, topic_name, tags.topic_confidence
+        )?;
+        if !tags.secondary_topics.is_empty() {
+            let s: Vec<String> = tags
+                .secondary_topics
+                .iter()
+                .map(|s| format!("{} ({:.2})", s.name, s.score))
+                .collect();
+            writeln!(out, "次要主题: {}", s.join(", "))?;
+        }
+        writeln!(out, "依据: {}", tags.evidence.join(", "))?;
+        let d: Vec<String> = tags
+            .department_suggestions
+            .iter()
+            .map(|s| format!("{} ({:.2})", s.name, s.score))
+            .collect();
+        writeln!(out, "建议部门: {}", d.join(", "))?;
+        writeln!(out, "紧急: {}", if tags.urgent { "是" } else { "否" })?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
+    if args.route {
+        return train_route_cmd(&args);
+    }
+    if args.topics {
+        return train_topics_cmd(&args);
+    }
+    let t0 = Instant::now();
+    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    eprintln!(
+        "loaded {} examples in {:.1}s",
+        examples.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let cfg = FeatureConfig {
+        bits: args.bits.unwrap_or(18),
+        unigrams: args.features.contains('w'),
+        bigrams: args.features.contains('b'),
+        char_ngrams: args.features.contains('c'),
+    };
+    let opt = TrainOptions {
+        c: args.c,
+        epochs: args.epochs,
+        ..TrainOptions::default()
+    };
+    if let Some(k) = args.cv {
+        let t = Instant::now();
+        let f1s = cross_validate(&examples, k.max(2), cfg, args.learner, opt, |f, m, n| {
+            println!("fold={} n={} macro_f1={:.4}", f + 1, n, m);
+        })?;
+        let mean = f1s.iter().sum::<f64>() / f1s.len() as f64;
+        println!(
+            "learner={:?} cv_seconds={:.1}",
+            args.learner,
+            t.elapsed().as_secs_f64()
+        );
+        println!("cv_macro_f1={mean:.4}");
+    }
+    if !args.no_save {
+        let t = Instant::now();
+        let model = fit(&examples, cfg, args.learner, opt)?;
+        let path = model_path(args.out.clone(), "models/category");
+        let n = write_model(&model, &path)?;
+        eprintln!(
+            "trained {:?} on {} examples in {:.1}s; wrote {} ({} bytes)",
+            args.learner,
+            examples.len(),
+            t.elapsed().as_secs_f64(),
+            path.display(),
+            n
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
+    let root = &args.data[0];
+    let kw = Keywords::builtin();
+    let mut messages = Vec::new();
+    for rel in BOOTSTRAP_FILES {
+        if root.join(rel).exists() {
+            messages.extend(read_messages(root, rel)?);
+        } else {
+            eprintln!("skipping missing {}", root.join(rel).display());
+        }
+    }
+    let exclude: HashSet<(String, String)> = match &args.exclude {
+        Some(p) => read_check(p)?
+            .into_iter()
+            .map(|r| (r.file, r.id))
+            .collect(),
+        None => HashSet::new(),
+    };
+    let (examples, counts) = bootstrap(&kw, &messages, &exclude);
+    let counts: BTreeMap<_, _> = counts.into_iter().collect();
+    eprintln!(
+        "bootstrap: {} of {} messages labelled by keywords: {:?}",
+        examples.len(),
+        messages.len(),
+        counts
+    );
+    let cfg = FeatureConfig {
+        bits: args.bits.unwrap_or(16),
+        ..FeatureConfig::default()
+    };
+    let opt = TrainOptions {
+        c: args.c,
+        epochs: args.epochs,
+        ..TrainOptions::default()
+    };
+    let model = fit(&examples, cfg, Learner::Svm, opt)?;
+    let path = model_path(args.out.clone(), "models/topics");
+    let n = write_model(&model, &path)?;
+    eprintln!("wrote {} ({} bytes)", path.display(), n);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
+    let mut examples = Vec::new();
+    for p in &args.data {
+        examples.extend(load_route(p)?.into_iter().map(|r| r.example));
+    }
+    let model = train_route(&examples)?;
+    let path = model_path(args.out.clone(), "models/route");
+    let n = write_model(&model, &path)?;
+    eprintln!(
+        "route model: {} departments from {} cases; wrote {} ({} bytes)",
+        model.classes.len(),
+        examples.len(),
+        path.display(),
+        n
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
+    let store = CaseStore::open(&args.index.index)?;
+    let t = Instant::now();
+    let mut cases = store.all_cases()?;
+    tag_cases(&mut cases);
+    let mut writer = store.writer()?;
+    store.replace_with(&mut writer, &cases)?;
+    writer.commit().context("cannot commit the re-tagged cases")?;
+    store.reload()?;
+    println!(
+        "retagged {} cases in {:.1}s",
+        cases.len(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_eval_classify(args: EvalClassifyArgs) -> Result<ExitCode> {
+    let model = match &args.model {
+        Some(p) => LinearModel::load(p)?,
+        None => tagger().category.clone(),
+    };
+    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    let (conf, unknown) = evaluate(&model, &examples);
+    print!("{}", conf.report());
+    if unknown > 0 {
+        println!("skipped {unknown} rows whose label the model does not know");
+    }
+    println!("macro_f1={:.4}", conf.macro_f1());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_eval_route(args: EvalRouteArgs) -> Result<ExitCode> {
+    let all = load_route(&args.data)?;
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for r in all {
+        match r.date {
+            Some(d) if chrono::Datelike::year(&d) < args.split_year => train.push(r.example),
+            Some(_) => test.push(r.example),
+            None => {}
+        }
+    }
+    if train.is_empty() || test.is_empty() {
+        bail!(
+            "{}: the time split at {} leaves {} training and {} test cases",
+            args.data.display(),
+            args.split_year,
+            train.len(),
+            test.len()
+        );
+    }
+    let model = train_route(&train)?;
+    let (top1, top3) = route_accuracy(&model, &test);
+    println!(
+        "train={} (before {}) test={} departments={}",
+        train.len(),
+        args.split_year,
+        test.len(),
+        model.classes.len()
+    );
+    println!("top1={top1:.4}");
+    println!("top3={top3:.4}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
+    let shared = match &args.shared {
+        Some(s) => s.clone(),
+        None => crate::testdata::shared_dir()
+            .context("no shared datasets (set --shared or $HOTLINE_SHARED)")?,
+    };
+    let root = shared.join("datasets");
+    let rows = read_check(&args.data)?;
+    let (pairs, missing) = resolve_check(&root, &rows)?;
+    let own = load_tagger(&args.model_dir)?;
+    let t: &Tagger = own.as_ref().unwrap_or_else(|| tagger());
+    let preds: Vec<String> = pairs
+        .par_iter()
+        .map(|(_, m)| {
+            let (title, body) = m.title_body();
+            t.tag(&title, &body).topic
+        })
+        .collect();
+    if let Some(path) = &args.dump {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        );
+        for (row, m) in &pairs {
+            let (title, body) = m.title_body();
+            let d = t.debug_scores(&title, &body);
+            writeln!(
+                f,
+                "{}",
+                serde_json::json!({"gold": row.topic, "kw": d.0, "model": d.1, "category": d.2, "category_conf": d.3})
+            )?;
+        }
+    }
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut correct = 0;
+    for ((row, m), p) in pairs.iter().zip(&preds) {
+        let e = per.entry(row.topic.as_str()).or_default();
+        e.1 += 1;
+        if *p == row.topic {
+            correct += 1;
+            e.0 += 1;
+        } else if args.verbose {
+            println!(
+                "miss {}:{} gold={} pred={} {}",
+                row.file,
+                row.id,
+                row.topic,
+                p,
+                m.title.chars().take(40).collect::<String>()
+            );
+        }
+    }
+    for (topic, (ok, n)) in &per {
+        println!("{topic:<24} {ok:>4}/{n:<4}");
+    }
+    if missing > 0 {
+        println!("missing messages: {missing}");
+    }
+    println!("n={}", pairs.len());
+    println!(
+        "accuracy={:.4}",
+        correct as f64 / pairs.len().max(1) as f64
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,242 @@
+//! Fine topics: combining the keyword vote with the bootstrapped topic model, building the
+//! bootstrap training set (high-precision keyword matches over unlabelled messages), and the
+//! hand-labelled check set (`tests/topics_check.csv`: file, id, topic; texts read from
+//! ../shared/datasets).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+
+use super::data::{join_text, pretokenized, Example};
+use super::keywords::Keywords;
+use crate::text::segmenter;
+
+/// Below this combined score the primary topic is `other`.
+pub const OTHER_THRESHOLD: f32 = 0.30;
+/// Secondary topics need at least this combined score.
+pub const SECONDARY_THRESHOLD: f32 = 0.30;
+/// Keyword score at which the keyword vote reaches one half.
+const KW_HALF: f32 = 5.0;
+/// Weight of the model vote (the keyword vote has 1 - this).
+const MODEL_WEIGHT: f32 = 0.55;
+/// A keyword label for the bootstrap set needs this score ...
+const BOOT_MIN: f32 = 7.0;
+/// ... and this ratio over the runner-up.
+const BOOT_RATIO: f32 = 1.8;
+
+/// The first-level classes the category model knows (topics under other parents are not
+/// checked against it).
+const MODEL_CATEGORIES: [&str; 7] = [
+    "城乡建设",
+    "劳动和社会保障",
+    "教育文体",
+    "商贸旅游",
+    "卫生计生",
+    "环境保护",
+    "交通运输",
+];
+
+/// Combined topic scores: keyword vote (saturating in the keyword score) and model vote,
+/// damped when the topic's parent contradicts a confident category.
+pub fn combine(
+    kw: &Keywords,
+    kw_scores: &[f32],
+    model_p: &[f32],
+    has_model: bool,
+    category: &str,
+    category_conf: f32,
+) -> Vec<f32> {
+    kw.topics
+        .iter()
+        .enumerate()
+        .map(|(t, spec)| {
+            let kv = kw_scores[t] / (kw_scores[t] + KW_HALF);
+            let mut s = if has_model {
+                MODEL_WEIGHT * model_p[t] + (1.0 - MODEL_WEIGHT) * kv
+            } else {
+                kv
+            };
+            if !spec.category.is_empty()
+                && MODEL_CATEGORIES.contains(&spec.category.as_str())
+                && spec.category != category
+                && category_conf > 0.6
+            {
+                s *= 0.8;
+            }
+            s
+        })
+        .collect()
+}
+
+/// One unlabelled message from a dataset.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Dataset-relative file (e.g. `tipdm2020c/hotspot_messages.csv`).
+    pub file: String,
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// Pre-segmented tokens (labeled_segmented.csv) instead of a body.
+    pub tokens: Option<String>,
+}
+
+fn col(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    names
+        .iter()
+        .find_map(|n| headers.iter().position(|h| h.trim() == *n))
+}
+
+/// Reads the messages of a dataset csv (ids: 留言编号 / mail_id; text: title + body, or
+/// 分词文本).
+pub fn read_messages(root: &Path, rel: &str) -> Result<Vec<Message>> {
+    let path = root.join(rel);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let h = rdr.headers()?.clone();
+    let id = col(&h, &["留言编号", "mail_id", "id"]);
+    let title = col(&h, &["留言主题", "title"]);
+    let body = col(&h, &["留言详情", "query", "text"]);
+    let tokens = col(&h, &["分词文本"]);
+    if body.is_none() && tokens.is_none() {
+        bail!("{}: no text column", path.display());
+    }
+    let mut out = Vec::new();
+    for (row, rec) in rdr.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: row {}: bad csv", path.display(), row + 1))?;
+        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
+        let m = Message {
+            file: rel.to_string(),
+            id: match get(id) {
+                s if s.is_empty() => format!("row{}", row + 1),
+                s => s,
+            },
+            title: get(title),
+            body: get(body),
+            tokens: tokens.map(|i| rec.get(i).unwrap_or("").to_string()),
+        };
+        if m.body.is_empty() && m.tokens.as_deref().unwrap_or("").trim().is_empty() {
+            continue;
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+impl Message {
+    /// Title and body for keyword matching (tokens joined for pre-segmented rows).
+    pub fn title_body(&self) -> (String, String) {
+        match &self.tokens {
+            Some(t) => (String::new(), t.split_whitespace().collect::<Vec<_>>().join("")),
+            None => (self.title.clone(), self.body.clone()),
+        }
+    }
+
+    /// The terms the models read.
+    pub fn terms(&self) -> Vec<String> {
+        match &self.tokens {
+            Some(t) => pretokenized(t),
+            None => segmenter().terms(&join_text(&[&self.title, &self.body])),
+        }
+    }
+}
+
+/// The datasets the topic model bootstraps from (relative to ../shared/datasets).
+pub const BOOTSTRAP_FILES: [&str; 6] = [
+    "tipdm2020c/hotspot_messages.csv",
+    "tipdm2020c/replies.csv",
+    "tipdm2020c/unlabeled_2801.csv",
+    "tipdm2020c/labeled_raw.csv",
+    "tipdm2020c/labeled_segmented.csv",
+    "shangluo_mailbox/mails.csv",
+];
+
+/// Labels messages by high-precision keyword matches; messages in `exclude` (file, id) are
+/// left out. Returns the examples and per-topic counts.
+pub fn bootstrap(
+    kw: &Keywords,
+    messages: &[Message],
+    exclude: &HashSet<(String, String)>,
+) -> (Vec<Example>, HashMap<String, usize>) {
+    let out: Vec<Example> = messages
+        .par_iter()
+        .filter(|m| !exclude.contains(&(m.file.clone(), m.id.clone())))
+        .filter_map(|m| {
+            let (t, b) = m.title_body();
+            let hits = kw.score(&t, &b);
+            let (best, s1, s2) = hits.best()?;
+            if s1 >= BOOT_MIN && s1 >= BOOT_RATIO * s2 {
+                Some(Example {
+                    terms: m.terms(),
+                    label: kw.topics[best].id.clone(),
+                    origin: format!("{}:{}", m.file, m.id),
+                })
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut counts = HashMap::new();
+    for e in &out {
+        *counts.entry(e.label.clone()).or_insert(0) += 1;
+    }
+    (out, counts)
+}
+
+/// One row of the hand-labelled check set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CheckRow {
+    pub file: String,
+    pub id: String,
+    pub topic: String,
+}
+
+/// Reads `file,id,topic` rows.
+pub fn read_check(path: &Path) -> Result<Vec<CheckRow>> {
+    let mut rdr = csv::Reader::from_path(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut out = Vec::new();
+    for (row, rec) in rdr.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: row {}: bad csv", path.display(), row + 1))?;
+        let get = |i: usize, name: &str| -> Result<String> {
+            rec.get(i)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .with_context(|| format!("{}: row {}: empty {}", path.display(), row + 1, name))
+        };
+        out.push(CheckRow {
+            file: get(0, "file")?,
+            id: get(1, "id")?,
+            topic: get(2, "topic")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The check rows joined with their messages from `root` (../shared/datasets); rows whose
+/// message is missing are reported in the second value.
+pub fn resolve_check(root: &Path, rows: &[CheckRow]) -> Result<(Vec<(CheckRow, Message)>, usize)> {
+    let mut by_file: HashMap<String, HashMap<String, Message>> = HashMap::new();
+    for r in rows {
+        if !by_file.contains_key(&r.file) {
+            let msgs = read_messages(root, &r.file)?;
+            let mut map = HashMap::new();
+            for m in msgs {
+                map.entry(m.id.clone()).or_insert(m);
+            }
+            by_file.insert(r.file.clone(), map);
+        }
+    }
+    let mut out = Vec::new();
+    let mut missing = 0;
+    for r in rows {
+        match by_file[&r.file].get(&r.id) {
+            Some(m) => out.push((r.clone(), m.clone())),
+            None => missing += 1,
+        }
+    }
+    Ok((out, missing))
+}
