@@ -191,6 +191,12 @@ fn print_table(r: &ScaleReport) {
         "| ingest / bare segmentation | {:.1} % |",
         100.0 * r.ingest_vs_segment
     );
+    println!(
+        "| per CPU-second: ingest, segmentation, ratio | {:.2} MB, {:.2} MB, {:.1} % |",
+        r.ingest_mb_per_cpu_s,
+        r.segment_mb_per_cpu_s,
+        100.0 * r.ingest_vs_segment_cpu
+    );
     if let (Some(b), Some(q)) = (r.index_only_mb_per_s, r.ingest_vs_index_only) {
         println!("| segmentation + indexing, no tagging | {b:.2} MB/s |");
         println!(
