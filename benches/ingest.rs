@@ -24,24 +24,45 @@ use hotline::ingest::{read_path, ReadOptions};
 use hotline::pipeline::{ingest_paths, text_bytes, IngestOptions};
 use hotline::text::segmenter;
 
-/// Per-iteration times of each benchmark, recorded from inside criterion's loops.
-static TIMES: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+/// Per-iteration wall and CPU seconds of each benchmark, recorded inside criterion's loops.
+static TIMES: Mutex<Vec<(&'static str, f64, f64)>> = Mutex::new(Vec::new());
 
-fn record(name: &'static str, iters: u64, total: Duration) {
-    let per = total / iters.max(1) as u32;
-    TIMES.lock().unwrap().push((name, per));
+fn record(name: &'static str, iters: u64, wall: Duration, cpu: f64) {
+    let n = iters.max(1) as f64;
+    TIMES
+        .lock()
+        .unwrap()
+        .push((name, wall.as_secs_f64() / n, cpu / n));
 }
 
-fn median(name: &str) -> Option<Duration> {
-    let mut v: Vec<Duration> = TIMES
+/// Median (wall, CPU) seconds per iteration.
+fn median(name: &str) -> Option<(f64, f64)> {
+    let rows: Vec<(f64, f64)> = TIMES
         .lock()
         .unwrap()
         .iter()
-        .filter(|(n, _)| *n == name)
-        .map(|(_, d)| *d)
+        .filter(|(n, _, _)| *n == name)
+        .map(|(_, w, c)| (*w, *c))
         .collect();
-    v.sort();
-    v.get(v.len() / 2).copied()
+    let pick = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    Some((
+        pick(rows.iter().map(|r| r.0).collect())?,
+        pick(rows.iter().map(|r| r.1).collect())?,
+    ))
+}
+
+/// CPU seconds (user + system, all threads) this process has used, from /proc/self/stat:
+/// less sensitive than wall time to other processes on a shared machine.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {
@@ -90,27 +111,27 @@ fn main() {
 
     g.bench_function("segment_jieba", |b| {
         b.iter_custom(|iters| {
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), cpu_secs());
             for _ in 0..iters {
                 let n: usize = texts.par_iter().map(|t| jieba.cut(t, true).len()).sum();
                 std::hint::black_box(n);
             }
             let d = start.elapsed();
-            record("segment_jieba", iters, d);
+            record("segment_jieba", iters, d, cpu_secs() - cpu);
             d
         })
     });
 
     g.bench_function("read", |b| {
         b.iter_custom(|iters| {
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), cpu_secs());
             for _ in 0..iters {
                 for f in &files {
                     std::hint::black_box(read_path(f, &ReadOptions::default()).unwrap());
                 }
             }
             let d = start.elapsed();
-            record("read", iters, d);
+            record("read", iters, d, cpu_secs() - cpu);
             d
         })
     });
@@ -118,32 +139,43 @@ fn main() {
     g.bench_function("ingest", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
+            let mut cpu = 0.0;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().unwrap();
-                let start = Instant::now();
+                let (start, cpu0) = (Instant::now(), cpu_secs());
                 let store = CaseStore::open(dir.path()).unwrap();
                 let report = ingest_paths(&store, &files, &IngestOptions::default()).unwrap();
                 total += start.elapsed();
+                cpu += cpu_secs() - cpu0;
                 assert_eq!(report.stored, 8_311);
             }
-            record("ingest", iters, total);
+            record("ingest", iters, total, cpu);
             total
         })
     });
     g.finish();
     c.final_summary();
 
-    let mbps = |d: Duration| bytes as f64 / 1e6 / d.as_secs_f64();
+    let mb = bytes as f64 / 1e6;
     if let (Some(seg), Some(read), Some(ing)) =
         (median("segment_jieba"), median("read"), median("ingest"))
     {
-        println!("\nsame-run medians ({:.1} MB of text):", bytes as f64 / 1e6);
-        println!("  bare jieba segmentation  {:>8.2} MB/s", mbps(seg));
-        println!("  read (csv -> cases)      {:>8.2} MB/s", mbps(read));
-        println!("  ingest (read..commit)    {:>8.2} MB/s", mbps(ing));
+        println!("\nsame-run medians ({mb:.1} MB of text): wall MB/s, and MB per CPU-second");
+        for (name, (wall, cpu)) in [
+            ("bare jieba segmentation", seg),
+            ("read (csv -> cases)", read),
+            ("ingest (read..commit)", ing),
+        ] {
+            println!(
+                "  {name:<24} {:>8.2} MB/s  {:>8.2} MB/CPU-s",
+                mb / wall,
+                mb / cpu.max(1e-9)
+            );
+        }
         println!(
-            "  ingest / segmentation    {:>8.1} %",
-            100.0 * seg.as_secs_f64() / ing.as_secs_f64()
+            "  ingest / segmentation    {:>7.1} % (wall)  {:>7.1} % (CPU)",
+            100.0 * seg.0 / ing.0,
+            100.0 * seg.1 / ing.1.max(1e-9)
         );
     }
 }

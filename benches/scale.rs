@@ -34,6 +34,10 @@ struct ScaleReport {
     index_mb: f64,
     segment_mb_per_s: f64,
     ingest_vs_segment: f64,
+    /// MB of text per CPU-second (user + system): steadier than wall time on a shared machine.
+    ingest_mb_per_cpu_s: f64,
+    segment_mb_per_cpu_s: f64,
+    ingest_vs_segment_cpu: f64,
     index_only_mb_per_s: Option<f64>,
     ingest_vs_index_only: Option<f64>,
     commit_every: usize,
@@ -82,7 +86,7 @@ fn main() {
         .collect();
     let template_bytes: u64 = templates.iter().map(text_bytes).sum();
     let jieba = segmenter().jieba();
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_secs());
     let mut rounds = 0u64;
     while rounds == 0 || start.elapsed() < Duration::from_secs(3) {
         let k: usize = texts.par_iter().map(|t| jieba.cut(t, true).len()).sum();
@@ -90,17 +94,19 @@ fn main() {
         rounds += 1;
     }
     let segment_mbps = (template_bytes * rounds) as f64 / 1e6 / start.elapsed().as_secs_f64();
+    let segment_mb_cpu = (template_bytes * rounds) as f64 / 1e6 / (cpu_secs() - cpu0).max(1e-9);
 
     // Ingest with tagging.
     let text_bytes_total: u64 = (0..n)
         .map(|i| text_bytes(&templates[i % templates.len()]))
         .sum();
     let dir = tempfile::tempdir().unwrap();
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_secs());
     let store = CaseStore::open(dir.path()).unwrap();
     let summary =
         ingest_cases(&store, replicate(&templates, n), DEFAULT_COMMIT_EVERY, true).expect("ingest");
     let ingest_secs = start.elapsed().as_secs_f64();
+    let ingest_cpu = cpu_secs() - cpu0;
     assert_eq!(summary.added, n);
     assert_eq!(store.len() as usize, n);
     let peak_rss_mb = vm_hwm_kb().unwrap_or(0) as f64 / 1024.0;
@@ -136,6 +142,9 @@ fn main() {
         index_mb,
         segment_mb_per_s: segment_mbps,
         ingest_vs_segment: ingest_mbps / segment_mbps,
+        ingest_mb_per_cpu_s: text_mb / ingest_cpu.max(1e-9),
+        segment_mb_per_cpu_s: segment_mb_cpu,
+        ingest_vs_segment_cpu: text_mb / ingest_cpu.max(1e-9) / segment_mb_cpu,
         index_only_mb_per_s: index_only_mbps,
         ingest_vs_index_only: index_only_mbps.map(|b| ingest_mbps / b),
         commit_every: DEFAULT_COMMIT_EVERY,
@@ -182,6 +191,12 @@ fn print_table(r: &ScaleReport) {
         "| ingest / bare segmentation | {:.1} % |",
         100.0 * r.ingest_vs_segment
     );
+    println!(
+        "| per CPU-second: ingest, segmentation, ratio | {:.2} MB, {:.2} MB, {:.1} % |",
+        r.ingest_mb_per_cpu_s,
+        r.segment_mb_per_cpu_s,
+        100.0 * r.ingest_vs_segment_cpu
+    );
     if let (Some(b), Some(q)) = (r.index_only_mb_per_s, r.ingest_vs_index_only) {
         println!("| segmentation + indexing, no tagging | {b:.2} MB/s |");
         println!(
@@ -191,6 +206,15 @@ fn print_table(r: &ScaleReport) {
     }
     println!("| peak RSS (VmHWM) | {:.0} MB |", r.peak_rss_mb);
     println!("| index size on disk | {:.1} MB |", r.index_mb);
+}
+
+/// CPU seconds (user + system, all threads) of this process, from /proc/self/stat.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Peak resident set size of this process, from /proc/self/status.

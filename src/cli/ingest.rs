@@ -33,6 +33,9 @@ pub struct IngestArgs {
     /// Commit after this many new or changed cases (a killed run loses at most that many).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_COMMIT_EVERY, hide = true)]
     pub commit_every: usize,
+    /// Store cases without tagging them (tests and baselines; `hotline retag` tags later).
+    #[arg(long, hide = true)]
+    pub no_tag: bool,
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
@@ -44,7 +47,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
             sheet: args.sheet.clone(),
         },
         commit_every: args.commit_every.max(1),
-        tag: true,
+        tag: !args.no_tag,
         progress: !args.json,
     };
     let report = ingest_paths(&store, &args.paths, &opts)?;

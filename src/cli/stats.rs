@@ -75,6 +75,20 @@ fn human(s: &Stats) -> String {
         usize::MAX,
     );
     section(&mut out, "by record type", &s.by_record, 0, usize::MAX);
+    section(
+        &mut out,
+        "by category (一级分类, tagged)",
+        &s.by_category,
+        s.untagged,
+        usize::MAX,
+    );
+    section(
+        &mut out,
+        "by topic (tagged)",
+        &s.by_topic,
+        0,
+        SHOWN_DEPARTMENTS,
+    );
     out
 }
 

@@ -1,5 +1,6 @@
-//! Counts of stored cases by month, kind, department, status and record type, read from the
-//! store's fast fields (one pass over each segment's columns, no stored document is loaded).
+//! Counts of stored cases by month, kind, department, status, record type and tagged category
+//! and topic, read from the store's fast fields (one pass over each segment's columns, no
+//! stored document is loaded).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,11 +37,17 @@ pub struct Stats {
     pub no_status: u64,
     /// By record type (`work_order`, `report_case`, `report_hotspot`).
     pub by_record: Vec<NameCount>,
+    /// By tagged 一级分类, most frequent first.
+    pub by_category: Vec<NameCount>,
+    /// By tagged hotspot topic, most frequent first.
+    pub by_topic: Vec<NameCount>,
+    /// Cases not tagged yet.
+    pub untagged: u64,
 }
 
 impl CaseStore {
     /// Counts the stored cases (as of the reader's last reload) by month, kind, department,
-    /// status and record type.
+    /// status, record type, category and topic.
     pub fn stats(&self) -> Result<Stats> {
         let searcher = self.reader().searcher();
         let mut stats = Stats {
@@ -52,12 +59,16 @@ impl CaseStore {
         let mut department = Tally::default();
         let mut status = Tally::default();
         let mut record = Tally::default();
+        let mut category = Tally::default();
+        let mut topic = Tally::default();
         for segment in searcher.segment_readers() {
             month.count(segment, "month")?;
             kind.count(segment, "kind")?;
             department.count(segment, "department")?;
             status.count(segment, "status")?;
             record.count(segment, "record")?;
+            category.count(segment, "category")?;
+            topic.count(segment, "topic")?;
         }
         stats.no_month = stats.total.saturating_sub(month.seen);
         stats.by_month = month.counts.into_iter().collect();
@@ -68,6 +79,9 @@ impl CaseStore {
         stats.no_status = stats.total.saturating_sub(status.seen);
         stats.by_status = status.ranked();
         stats.by_record = record.ranked();
+        stats.untagged = stats.total.saturating_sub(category.seen);
+        stats.by_category = category.ranked();
+        stats.by_topic = topic.ranked();
         Ok(stats)
     }
 }
