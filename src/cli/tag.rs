@@ -81,7 +81,13 @@ pub struct TrainArgs {
     pub topics: bool,
     /// With --topics: a check set (file,id,topic) whose messages are left out of training.
     #[arg(long)]
-    pub exclude: Option<PathBuf>,
+    pub exclude: Vec<PathBuf>,
+    /// With --topics: hand-labelled rows (file,id,topic) added to the keyword-labelled set
+    /// (each counted `--extra-weight` times; `other` rows teach the model an `other` class).
+    #[arg(long)]
+    pub extra: Vec<PathBuf>,
+    #[arg(long, default_value_t = 3)]
+    pub extra_weight: usize,
 }
 
 #[derive(Args, Debug)]
@@ -335,11 +341,28 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
             eprintln!("skipping missing {}", root.join(rel).display());
         }
     }
-    let exclude: HashSet<(String, String)> = match &args.exclude {
-        Some(p) => read_check(p)?.into_iter().map(|r| (r.file, r.id)).collect(),
-        None => HashSet::new(),
-    };
-    let (examples, counts) = bootstrap(&kw, &messages, &exclude);
+    let mut exclude: HashSet<(String, String)> = HashSet::new();
+    for p in args.exclude.iter().chain(&args.extra) {
+        exclude.extend(read_check(p)?.into_iter().map(|r| (r.file, r.id)));
+    }
+    let (mut examples, counts) = bootstrap(&kw, &messages, &exclude);
+    for p in &args.extra {
+        let rows = read_check(p)?;
+        let (pairs, missing) = resolve_check(root, &rows)?;
+        if missing > 0 {
+            eprintln!("{}: {missing} rows not found in the datasets", p.display());
+        }
+        for (row, m) in pairs {
+            let terms = m.terms();
+            for _ in 0..args.extra_weight.max(1) {
+                examples.push(crate::tag::data::Example {
+                    terms: terms.clone(),
+                    label: row.topic.clone(),
+                    origin: format!("{}:{}", row.file, row.id),
+                });
+            }
+        }
+    }
     let counts: BTreeMap<_, _> = counts.into_iter().collect();
     eprintln!(
         "bootstrap: {} of {} messages labelled by keywords: {:?}",
