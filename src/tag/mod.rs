@@ -189,12 +189,15 @@ impl Tagger {
             .collect();
         // evidence: the topic's keywords, then the category's strongest features
         let mut evidence: Vec<String> = hits.matched[topic_i].iter().take(5).cloned().collect();
-        let top = self.category.top_features(&cx, ci, 3);
-        for (b, _) in top {
-            for n in self.category.cfg.names_for(terms, b).into_iter().take(1) {
-                if !evidence.contains(&n) {
-                    evidence.push(n);
-                }
+        let top: Vec<u32> = self
+            .category
+            .top_features(&cx, ci, 3)
+            .into_iter()
+            .map(|(b, _)| b)
+            .collect();
+        for n in self.category.cfg.names_for(terms, &top) {
+            if !evidence.contains(&n) {
+                evidence.push(n);
             }
         }
         let urgent_terms = urgent::urgent_terms(text);
