@@ -50,6 +50,8 @@ enum EvalCommand {
     Route(cli::tag::EvalRouteArgs),
     /// Precision@10 of similar-case lookup by label.
     Similar(cli::search::EvalSimilarArgs),
+    /// Recall and precision of single-word searches against substring search.
+    Recall(cli::search::EvalRecallArgs),
     /// Primary-topic accuracy on the hand-labelled check set.
     Topics(cli::tag::EvalTopicsArgs),
 }
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Classify(a)) => cli::tag::run_eval_classify(a),
         Command::Eval(EvalCommand::Route(a)) => cli::tag::run_eval_route(a),
         Command::Eval(EvalCommand::Similar(a)) => cli::search::run_eval_similar(a),
+        Command::Eval(EvalCommand::Recall(a)) => cli::search::run_eval_recall(a),
         Command::Eval(EvalCommand::Topics(a)) => cli::tag::run_eval_topics(a),
         Command::Hotspots(a) => cli::hotspots::run(a),
         Command::Report(a) => cli::report::run(a),

@@ -140,7 +140,8 @@ pub enum RecordType {
 pub struct Source {
     /// The input file as given on the command line.
     pub file: String,
-    /// `row N` (1-based data row; the header is row 0) or `paragraph N` / `line N`.
+    /// `row N` as a spreadsheet shows it (the header is row 1), `line N` for jsonl and for
+    /// report documents (the line the paragraph starts on).
     pub locator: String,
     /// For report documents: the region named in the heading (翁源县, 龙山县 ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -228,7 +228,7 @@ fn progress_bar(show: bool, total: usize) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} ingest [{elapsed_precise}] {wide_bar} {pos}/{len} cases ({per_sec}, eta {eta})",
+        "{spinner} ingest [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} cases (eta {eta})",
     ) {
         bar.set_style(style);
     }

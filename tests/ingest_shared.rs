@@ -44,6 +44,8 @@ fn reads_the_shared_exports_with_automatic_mapping() {
     let mails = read_path(&ds.join("shangluo_mailbox/mails.csv"), &opts).unwrap();
     assert_eq!(mails.read, 1179);
     assert_eq!(mails.rejects.len(), 2, "{:?}", mails.rejects);
+    let rows: Vec<usize> = mails.rejects.iter().map(|r| r.row).collect();
+    assert_eq!(rows, [216, 1112]);
     for r in &mails.rejects {
         assert_eq!(r.field, "narrative");
         assert!(r.row >= 2 && r.file.ends_with("mails.csv"));

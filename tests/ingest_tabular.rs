@@ -114,6 +114,7 @@ fn oversized_cells_are_rejected() {
         (3, "narrative")
     );
     assert!(b.rejects[0].reason.contains("1 MB"));
+    assert!(b.rejects[0].file.ends_with("big.csv"));
 }
 
 #[test]
@@ -137,6 +138,8 @@ fn gbk_row_with_invalid_bytes_is_rejected_alone() {
         (b.rejects[0].row, b.rejects[0].field.as_str()),
         (4, "narrative")
     );
+    assert!(b.rejects[0].file.ends_with("orders.csv"));
+    assert!(b.rejects[0].reason.contains("broken encoding"));
     assert_eq!(b.cases[2].department.as_deref(), Some("生态环境局"));
 }
 

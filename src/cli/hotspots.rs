@@ -1,31 +1,272 @@
 //! `hotline hotspots`: a period's concrete hotspots with their heat.
+//!
+//! Loads the period's cases from the store (and the previous period of the same length, for
+//! the growth term of the heat index), runs [`crate::hotspots::find_hotspots`] and prints a
+//! ranked table or JSON.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use clap::Args;
+use serde::Serialize;
 
 use super::IndexArgs;
+use crate::hotspots::{find_hotspots, Hotspot, HotspotParams};
+use crate::index::CaseStore;
+use crate::model::Case;
 
 #[derive(Args, Debug)]
 pub struct HotspotsArgs {
     #[command(flatten)]
     pub index: IndexArgs,
+    /// Received on or after this date (YYYY-MM-DD).
     #[arg(long)]
     pub from: Option<String>,
+    /// Received on or before this date (YYYY-MM-DD).
     #[arg(long)]
     pub to: Option<String>,
-    /// YYYY-MM.
+    /// A calendar month (YYYY-MM); overrides --from and --to.
     #[arg(long)]
     pub month: Option<String>,
+    /// Only cases tagged with this topic id.
     #[arg(long)]
     pub topic: Option<String>,
+    /// How many hotspots to show (0 = all).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(_args: HotspotsArgs) -> Result<ExitCode> {
-    anyhow::bail!("hotspots: not implemented yet")
+/// A half-open time range [start, end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl Period {
+    fn contains(&self, t: NaiveDateTime) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// The period of the same length just before this one (the previous month for a month).
+    fn previous(&self, month: bool) -> Period {
+        if month {
+            let d = self.start.date();
+            let (y, m) = if d.month() == 1 {
+                (d.year() - 1, 12)
+            } else {
+                (d.year(), d.month() - 1)
+            };
+            let start = NaiveDate::from_ymd_opt(y, m, 1)
+                .expect("a valid month")
+                .and_time(NaiveTime::MIN);
+            Period {
+                start,
+                end: self.start,
+            }
+        } else {
+            Period {
+                start: self.start - (self.end - self.start),
+                end: self.start,
+            }
+        }
+    }
+}
+
+fn parse_date(s: &str, flag: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .with_context(|| format!("{flag} {s:?}: expected a date as YYYY-MM-DD"))
+}
+
+/// The period the arguments ask for (`None` = every case).
+pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
+    if let Some(m) = &args.month {
+        let start = NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d")
+            .with_context(|| format!("--month {m:?}: expected YYYY-MM"))?;
+        let next = if start.month() == 12 {
+            NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
+        }
+        .expect("a valid month");
+        return Ok(Some((
+            Period {
+                start: start.and_time(NaiveTime::MIN),
+                end: next.and_time(NaiveTime::MIN),
+            },
+            true,
+        )));
+    }
+    let from = args
+        .from
+        .as_deref()
+        .map(|s| parse_date(s, "--from"))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|s| parse_date(s, "--to"))
+        .transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            bail!("--to {t} is before --from {f}");
+        }
+    }
+    Ok(match (from, to) {
+        (None, None) => None,
+        (f, t) => Some((
+            Period {
+                start: f.map_or(NaiveDateTime::MIN, |d| d.and_time(NaiveTime::MIN)),
+                end: t.map_or(NaiveDateTime::MAX, |d| {
+                    (d + Duration::days(1)).and_time(NaiveTime::MIN)
+                }),
+            },
+            false,
+        )),
+    })
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period: Option<Period>,
+    cases: usize,
+    hotspots: &'a [Hotspot],
+}
+
+pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
+    let store = CaseStore::open(&args.index.index)?;
+    let all = store.all_cases()?;
+    let period = period_of(&args)?;
+    let topic_ok = |c: &Case| match &args.topic {
+        Some(t) => c.tags.as_ref().is_some_and(|tags| &tags.topic == t),
+        None => true,
+    };
+    let in_period = |c: &Case, p: Option<Period>| match p {
+        Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
+        None => true,
+    };
+    let current: Vec<Case> = all
+        .iter()
+        .filter(|c| topic_ok(c) && in_period(c, period.map(|p| p.0)))
+        .cloned()
+        .collect();
+    let previous: Vec<Case> = match period {
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
+            let prev = p.previous(month);
+            all.iter()
+                .filter(|c| topic_ok(c) && in_period(c, Some(prev)))
+                .cloned()
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let params = HotspotParams {
+        top: args.top,
+        previous,
+        ..HotspotParams::default()
+    };
+    let hotspots = find_hotspots(&current, &params);
+    if args.json {
+        let out = Output {
+            period: period.map(|p| p.0),
+            cases: current.len(),
+            hotspots: &hotspots,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if current.is_empty() {
+        println!("该时段没有工单（共 {} 件在库）。", all.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let by_id: HashMap<&str, &Case> = current.iter().map(|c| (c.id.as_str(), c)).collect();
+    print!("{}", render_table(&hotspots, &by_id, current.len()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The human-readable ranked table.
+pub fn render_table(hotspots: &[Hotspot], cases: &HashMap<&str, &Case>, total: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} 件工单，热点 {} 个（按热度排序）\n",
+        total,
+        hotspots.len()
+    ));
+    out.push_str("排名  热度     件数  诉求人  点赞  重复  时间范围                 热点\n");
+    let day = |t: Option<NaiveDateTime>| {
+        t.map(|t| t.date().to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    for h in hotspots {
+        out.push_str(&format!(
+            "{:<5} {:<8.2} {:<5} {:<7} {:<5} {:<5} {} ~ {}  {}\n",
+            h.rank,
+            h.heat,
+            h.case_count,
+            h.distinct_users,
+            h.likes,
+            h.repeats,
+            day(h.first),
+            day(h.last),
+            h.label
+        ));
+        if !h.keywords.is_empty() {
+            out.push_str(&format!("      关键词：{}\n", h.keywords.join("、")));
+        }
+        for id in &h.representative_ids {
+            let text = cases
+                .get(id.as_str())
+                .map(|c| {
+                    let t = c.title.clone().unwrap_or_else(|| c.narrative.clone());
+                    t.chars().take(40).collect::<String>()
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("      代表件 {id}：{text}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(month: Option<&str>, from: Option<&str>, to: Option<&str>) -> HotspotsArgs {
+        HotspotsArgs {
+            index: IndexArgs { index: "x".into() },
+            from: from.map(String::from),
+            to: to.map(String::from),
+            month: month.map(String::from),
+            topic: None,
+            top: 10,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn periods_and_previous_periods() {
+        let (p, month) = period_of(&args(Some("2020-01"), None, None))
+            .unwrap()
+            .unwrap();
+        assert!(month);
+        assert_eq!(p.start.to_string(), "2020-01-01 00:00:00");
+        assert_eq!(p.end.to_string(), "2020-02-01 00:00:00");
+        let prev = p.previous(true);
+        assert_eq!(prev.start.to_string(), "2019-12-01 00:00:00");
+        let (p, _) = period_of(&args(None, Some("2019-11-01"), Some("2019-11-10")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.end.to_string(), "2019-11-11 00:00:00");
+        assert_eq!(p.previous(false).start.to_string(), "2019-10-22 00:00:00");
+        assert!(period_of(&args(None, None, None)).unwrap().is_none());
+        let err = period_of(&args(Some("2020-13"), None, None)).unwrap_err();
+        assert!(err.to_string().contains("--month"));
+        assert!(period_of(&args(None, Some("2019-11-10"), Some("2019-11-01"))).is_err());
+    }
 }

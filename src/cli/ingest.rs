@@ -102,9 +102,15 @@ fn human(r: &IngestReport, index: &str) -> String {
         }
     }
     out.push_str(&format!(
-        "total: read {}, added {}, updated {}, unchanged {}, rejected {}, duplicate ids {} ({} rows dropped)",
-        r.read, r.added, r.updated, r.unchanged, r.rejected, r.duplicate_ids, r.duplicate_rows
+        "total: read {}, added {}, updated {}, unchanged {}, rejected {}",
+        r.read, r.added, r.updated, r.unchanged, r.rejected
     ));
+    if r.duplicate_ids > 0 {
+        out.push_str(&format!(
+            ", duplicate ids {} ({} rows dropped)",
+            r.duplicate_ids, r.duplicate_rows
+        ));
+    }
     if r.failed > 0 {
         out.push_str(&format!(", {} input(s) not read", r.failed));
     }

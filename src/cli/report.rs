@@ -1,12 +1,18 @@
-//! `hotline report --month YYYY-MM`: the monthly report.
+//! `hotline report --month YYYY-MM`: the monthly report (md, html, json, docx or xlsx), from the
+//! case store or straight from input files (`--input`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 
 use super::IndexArgs;
+use crate::index::CaseStore;
+use crate::ingest::{read_path, ReadOptions};
+use crate::model::Case;
+use crate::report::{self, DateBasis, Format, ReportOptions, YearMonth};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -18,13 +24,111 @@ pub struct ReportArgs {
     /// md, html, json, docx or xlsx.
     #[arg(long, default_value = "md")]
     pub format: String,
+    /// Output file (default: stdout for md and json, `report-YYYY-MM.<ext>` otherwise).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// 单位名称 for the heading.
     #[arg(long)]
     pub title: Option<String>,
+    /// Read cases from these files (csv, xlsx, jsonl, report documents) instead of the store.
+    #[arg(long)]
+    pub input: Vec<PathBuf>,
+    /// Count a work order in the month of its 办结时间 instead of its 受理时间.
+    #[arg(long)]
+    pub by_closed: bool,
+    /// How many departments of each type to name (县直单位 / 镇).
+    #[arg(long, default_value_t = 3)]
+    pub top_departments: usize,
+    /// How many concrete hotspots to look for.
+    #[arg(long, default_value_t = 10)]
+    pub top_hotspots: usize,
 }
 
-pub fn run(_args: ReportArgs) -> Result<ExitCode> {
-    anyhow::bail!("report: not implemented yet")
+fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
+    if args.input.is_empty() {
+        if !args.index.index.is_dir() {
+            anyhow::bail!(
+                "no case store at {}: run `hotline ingest` first, pass --index DIR, or read files with --input",
+                args.index.index.display()
+            );
+        }
+        let store = CaseStore::open(&args.index.index)?;
+        return store.all_cases().with_context(|| {
+            format!(
+                "cannot read the case store in {}",
+                args.index.index.display()
+            )
+        });
+    }
+    let mut cases = Vec::new();
+    for path in &args.input {
+        let batch = read_path(path, &ReadOptions::default())?;
+        for r in batch.rejects.iter().take(5) {
+            eprintln!(
+                "hotline: {}: row {}: {}: {}",
+                r.file, r.row, r.field, r.reason
+            );
+        }
+        if batch.rejects.len() > 5 {
+            eprintln!(
+                "hotline: {}: {} more rows rejected",
+                path.display(),
+                batch.rejects.len() - 5
+            );
+        }
+        cases.extend(batch.cases);
+    }
+    crate::tag::tag_cases(&mut cases);
+    Ok(cases)
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let month = YearMonth::parse(&args.month)?;
+    let format = Format::parse(&args.format)?;
+    let cases = load_cases(&args)?;
+    let opts = ReportOptions {
+        title: args.title.clone().filter(|t| !t.trim().is_empty()),
+        date_basis: if args.by_closed {
+            DateBasis::Closed
+        } else {
+            DateBasis::Received
+        },
+        top_departments: args.top_departments,
+        top_hotspots: args.top_hotspots,
+        ..ReportOptions::default()
+    };
+    let built = report::build_month(&cases, month, &opts);
+    if built.total == 0 && built.topic_basis == 0 {
+        eprintln!(
+            "hotline: warning: no cases of {month} among {} cases",
+            cases.len()
+        );
+    }
+    let bytes = report::render(&built, format)?;
+    let out = match (&args.out, format.is_text() && format != Format::Html) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => Some(PathBuf::from(format!(
+            "report-{month}.{}",
+            format.extension()
+        ))),
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "hotline: wrote {} ({} work orders, {} bytes)",
+                path.display(),
+                built.total,
+                bytes.len()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

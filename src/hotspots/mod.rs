@@ -1,10 +1,28 @@
 //! Hotspots: groups a period's cases into concrete hotspots (one place or object plus one
 //! problem) with a heat index, and marks repeat complaints.
+//!
+//! The pipeline: [`vectorize`] (jieba terms, TF-IDF, extra weight for the places that
+//! [`entities`] extracts) → [`cluster`] (candidate pairs from an inverted index, cosine
+//! threshold, average-linkage merging, in parallel with rayon) → per cluster the statistics,
+//! the [`label`] (place + problem), the [`heat`] index and the [`repeats`] count.
+
+pub mod cluster;
+pub mod entities;
+pub mod heat;
+pub mod label;
+pub mod repeats;
+pub mod vectorize;
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Case;
+pub use cluster::ClusterParams;
+pub use repeats::{mark_repeats, Repeat, RepeatReason};
+pub use vectorize::VectorizeParams;
 
 /// One concrete hotspot: a place or object plus a problem.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -33,6 +51,15 @@ pub struct Hotspot {
     pub representative_ids: Vec<String>,
     /// Every case id in the hotspot.
     pub case_ids: Vec<String>,
+    /// The district most of its cases name (A5区, 官渡镇), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// How many of its cases repeat an earlier case (see [`mark_repeats`]).
+    #[serde(default)]
+    pub repeats: usize,
+    /// Matching cases in the previous period, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_count: Option<usize>,
 }
 
 /// Settings for [`find_hotspots`].
@@ -42,6 +69,10 @@ pub struct HotspotParams {
     pub top: usize,
     /// Cases of the previous period, for the growth term of the heat index.
     pub previous: Vec<Case>,
+    /// A hotspot has at least this many cases.
+    pub min_cases: usize,
+    pub vectorize: VectorizeParams,
+    pub cluster: ClusterParams,
 }
 
 impl Default for HotspotParams {
@@ -49,11 +80,242 @@ impl Default for HotspotParams {
         HotspotParams {
             top: 10,
             previous: Vec::new(),
+            min_cases: 2,
+            vectorize: VectorizeParams::default(),
+            cluster: ClusterParams::default(),
         }
     }
 }
 
-/// The period's hotspots, hottest first.
-pub fn find_hotspots(_cases: &[Case], _params: &HotspotParams) -> Vec<Hotspot> {
-    Vec::new()
+/// Least cosine between a previous-period case and a hotspot's centroid to count it.
+const PREVIOUS_MIN_SIM: f32 = 0.5;
+
+/// The period's hotspots, hottest first (`params.top` of them; 0 = all).
+pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
+    if cases.is_empty() {
+        return Vec::new();
+    }
+    let vectors = vectorize::vectorize(cases, &params.vectorize);
+    let clusters = clusters_of(&vectors, &params.cluster);
+    let repeat_ids: HashSet<String> = repeats::mark_repeats_with(cases, &vectors)
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let times: Vec<NaiveDateTime> = cases.iter().filter_map(|c| c.received_at).collect();
+    let period = times
+        .iter()
+        .min()
+        .zip(times.iter().max())
+        .map(|(a, b)| (*a, *b));
+    let mut hotspots: Vec<(Hotspot, vectorize::SparseVec)> = clusters
+        .par_iter()
+        .filter(|m| m.len() >= params.min_cases.max(1))
+        .map(|members| build(cases, &vectors, members, &repeat_ids, period))
+        .collect();
+    sort_by_heat(&mut hotspots);
+    if !params.previous.is_empty() {
+        // Growth for the leading candidates only (it changes heat by a bounded factor).
+        let keep = if params.top == 0 {
+            hotspots.len()
+        } else {
+            (params.top * 3).max(30).min(hotspots.len())
+        };
+        hotspots.truncate(keep);
+        let seg = crate::text::segmenter();
+        let previous: Vec<vectorize::SparseVec> = params
+            .previous
+            .par_iter()
+            .map(|c| {
+                vectors.project(
+                    &vectorize::analyze_case(seg, c, &params.vectorize),
+                    &params.vectorize,
+                )
+            })
+            .collect();
+        hotspots.par_iter_mut().for_each(|(h, centroid)| {
+            let p = previous
+                .iter()
+                .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
+                .count();
+            h.previous_count = Some(p);
+            h.heat = heat::heat(&heat_input(h, period));
+        });
+        sort_by_heat(&mut hotspots);
+    }
+    let mut out: Vec<Hotspot> = hotspots.into_iter().map(|x| x.0).collect();
+    if params.top > 0 {
+        out.truncate(params.top);
+    }
+    for (i, h) in out.iter_mut().enumerate() {
+        h.rank = i + 1;
+    }
+    out
+}
+
+/// All clusters of the vectorised cases (member indices), largest first.
+pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<Vec<usize>> {
+    let canon = place_groups(vectors);
+    let places: Vec<Vec<u32>> = vectors
+        .analyses
+        .iter()
+        .map(|a| {
+            let mut v: Vec<u32> = a
+                .entities
+                .places
+                .iter()
+                .map(|p| canon[p.as_str()])
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    let mask: Vec<bool> = vectors
+        .vocab
+        .iter()
+        .map(|f| f.starts_with('@') || f.starts_with('#'))
+        .collect();
+    cluster::cluster(&vectors.docs, &places, &mask, params)
+}
+
+/// Groups place names that contain one another (经济学院, 涉外经济学院): each name maps to
+/// the id of the shortest name (of at least 3 characters) it contains.
+fn place_groups(vectors: &vectorize::Vectors) -> HashMap<&str, u32> {
+    let mut names: Vec<&str> = vectors
+        .analyses
+        .iter()
+        .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
+    names.dedup();
+    let mut canon: HashMap<&str, u32> = HashMap::new();
+    for (k, name) in names.iter().enumerate() {
+        let idx: Vec<usize> = name
+            .char_indices()
+            .map(|x| x.0)
+            .chain([name.len()])
+            .collect();
+        let n = idx.len() - 1;
+        let mut found: Option<(usize, u32)> = None;
+        for len in 3..n {
+            for a in 0..=(n - len) {
+                if let Some(&id) = canon.get(&name[idx[a]..idx[a + len]]) {
+                    found =
+                        Some(found.map_or((len, id), |f| if len < f.0 { (len, id) } else { f }));
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        canon.insert(name, found.map_or(k as u32, |f| f.1));
+    }
+    canon
+}
+
+fn sort_by_heat(h: &mut [(Hotspot, vectorize::SparseVec)]) {
+    h.sort_by(|a, b| {
+        b.0.heat
+            .total_cmp(&a.0.heat)
+            .then(b.0.case_count.cmp(&a.0.case_count))
+            .then(a.0.case_ids.cmp(&b.0.case_ids))
+    });
+}
+
+fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> heat::HeatInput {
+    heat::HeatInput {
+        cases: h.case_count,
+        users: h.distinct_users,
+        likes: h.likes,
+        first: h.first,
+        last: h.last,
+        period,
+        previous: h.previous_count,
+    }
+}
+
+/// One hotspot from a cluster, with its normalised centroid.
+fn build(
+    cases: &[Case],
+    vectors: &vectorize::Vectors,
+    members: &[usize],
+    repeat_ids: &HashSet<String>,
+    period: Option<(NaiveDateTime, NaiveDateTime)>,
+) -> (Hotspot, vectorize::SparseVec) {
+    let mut sum: HashMap<u32, f32> = HashMap::new();
+    for &i in members {
+        for &(f, w) in &vectors.docs[i] {
+            *sum.entry(f).or_insert(0.0) += w;
+        }
+    }
+    let centroid = vectorize::normalized(sum.into_iter());
+    let mut central: Vec<(f32, usize)> = members
+        .iter()
+        .map(|&i| (vectorize::dot(&vectors.docs[i], &centroid), i))
+        .collect();
+    central.sort_by(|a, b| b.0.total_cmp(&a.0).then(cases[a.1].id.cmp(&cases[b.1].id)));
+    let central_first: Vec<usize> = central.iter().map(|x| x.1).collect();
+    let lab = label::label(vectors, &central_first);
+    let mut users: HashSet<&str> = HashSet::new();
+    let mut anonymous = 0;
+    for &i in members {
+        match cases[i].user.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(u) => {
+                users.insert(u);
+            }
+            None => anonymous += 1,
+        }
+    }
+    let times: Vec<NaiveDateTime> = members
+        .iter()
+        .filter_map(|&i| cases[i].received_at)
+        .collect();
+    let mut topics: HashMap<&str, usize> = HashMap::new();
+    for &i in members {
+        if let Some(t) = cases[i]
+            .tags
+            .as_ref()
+            .map(|t| t.topic.as_str())
+            .filter(|t| !t.is_empty())
+        {
+            *topics.entry(t).or_insert(0) += 1;
+        }
+    }
+    let topic = topics
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|x| x.0.to_string());
+    let mut case_ids: Vec<String> = members.iter().map(|&i| cases[i].id.clone()).collect();
+    case_ids.sort();
+    let mut h = Hotspot {
+        rank: 0,
+        heat: 0.0,
+        label: lab.label,
+        place: lab.place,
+        problem: lab.problem,
+        topic,
+        first: times.iter().min().copied(),
+        last: times.iter().max().copied(),
+        case_count: members.len(),
+        distinct_users: users.len() + anonymous,
+        likes: members
+            .iter()
+            .map(|&i| cases[i].likes.unwrap_or(0) as u64)
+            .sum(),
+        keywords: lab.keywords,
+        representative_ids: central
+            .iter()
+            .take(3)
+            .map(|x| cases[x.1].id.clone())
+            .collect(),
+        repeats: case_ids
+            .iter()
+            .filter(|id| repeat_ids.contains(*id))
+            .count(),
+        case_ids,
+        district: lab.district,
+        previous_count: None,
+    };
+    h.heat = heat::heat(&heat_input(&h, period));
+    (h, centroid)
 }

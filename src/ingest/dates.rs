@@ -26,6 +26,11 @@ static COMPACT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// A month only (`2019-02`, `2019年2月`): taken as the first of the month.
+static MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$").expect("valid regex")
+});
+
 /// A plain number: an Excel serial date or a Unix epoch.
 static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)?$").expect("valid regex"));
@@ -91,6 +96,15 @@ pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, BadDate> {
     }
     if let Some(c) = COMPACT.captures(s) {
         return assemble(&c).map(Some).ok_or(BadDate);
+    }
+    if let Some(c) = MONTH.captures(s) {
+        let date = NaiveDate::from_ymd_opt(
+            c[1].parse().map_err(|_| BadDate)?,
+            num(&c, 2).ok_or(BadDate)?,
+            1,
+        )
+        .ok_or(BadDate)?;
+        return Ok(Some(date.and_time(NaiveTime::MIN)));
     }
     if NUMBER.is_match(s) {
         let v: f64 = s.parse().map_err(|_| BadDate)?;
@@ -172,6 +186,8 @@ mod tests {
         );
         assert_eq!(p("20190228"), dt("2019-02-28 00:00:00"));
         assert_eq!(p("43524.5"), dt("2019-02-28 12:00:00"));
+        assert_eq!(p("2019年2月"), dt("2019-02-01 00:00:00"));
+        assert_eq!(p("2019-02"), dt("2019-02-01 00:00:00"));
         assert_eq!(parse_datetime("  ").unwrap(), None);
         assert!(parse_datetime("2019-13-01").is_err());
         assert!(parse_datetime("昨天下午").is_err());

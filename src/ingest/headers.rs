@@ -176,6 +176,8 @@ impl Field {
                 "来源渠道",
                 "受理渠道",
                 "工单来源",
+                "反映渠道",
+                "来电渠道",
                 "channel",
                 "source",
             ],
@@ -187,6 +189,8 @@ impl Field {
                 "处理单位",
                 "答复单位",
                 "主办单位",
+                "处理部门",
+                "主办部门",
                 "reply_agency",
                 "department",
                 "agency",
@@ -197,6 +201,7 @@ impl Field {
                 "所属镇",
                 "乡镇街道",
                 "所属乡镇",
+                "所属区域",
                 "乡镇",
                 "镇",
                 "街道",
@@ -211,7 +216,7 @@ impl Field {
                 "location",
                 "address",
             ],
-            Field::Status => &["办理状态", "工单状态", "状态", "status"],
+            Field::Status => &["办理状态", "工单状态", "处理状态", "状态", "status"],
             Field::Satisfaction => &[
                 "满意度",
                 "回访结果",
@@ -220,7 +225,14 @@ impl Field {
                 "评价结果",
                 "satisfaction",
             ],
-            Field::Deadline => &["办理时限", "办结时限", "截止时间", "到期时间", "deadline"],
+            Field::Deadline => &[
+                "办理时限",
+                "办结时限",
+                "承诺时限",
+                "截止时间",
+                "到期时间",
+                "deadline",
+            ],
             Field::ClosedAt => &["办结时间", "办结日期", "结案时间", "closed_at"],
             Field::Overdue => &["是否超期", "超期", "overdue"],
             Field::Card => &["红黄牌", "card"],
@@ -230,6 +242,8 @@ impl Field {
                 "处理结果",
                 "办理结果",
                 "回复内容",
+                "回复意见",
+                "处理意见",
                 "办理意见",
                 "答复",
                 "reply",
@@ -274,6 +288,9 @@ pub fn normalise(h: &str) -> String {
     }
     s
 }
+
+/// Headers holding contact details, never matched by containment (`诉求人电话` is not the user).
+const CONTACT: [&str; 5] = ["电话", "号码", "手机", "证件", "身份证"];
 
 /// Which field each column fills (`None`: ignored), decided once per file.
 #[derive(Debug, Clone)]
@@ -343,9 +360,11 @@ impl Mapping {
                 .iter()
                 .filter(|a| a.chars().count() >= 3 && !a.is_ascii())
                 .find_map(|a| {
-                    norm.iter()
-                        .enumerate()
-                        .position(|(i, h)| h.contains(a) && fields[i].is_none())
+                    norm.iter().enumerate().position(|(i, h)| {
+                        h.contains(a)
+                            && fields[i].is_none()
+                            && !CONTACT.iter().any(|c| h.contains(c))
+                    })
                 });
             if let Some(i) = hit {
                 fields[i] = Some(field);
@@ -444,6 +463,8 @@ mod tests {
         assert_eq!(m.column(Field::Satisfaction), Some(3));
         assert_eq!(m.column(Field::ReceivedAt), Some(4));
         assert!(Mapping::new(&h, &[("bogus".into(), "内容".into())]).is_err());
+        let m = Mapping::new(&heads(&["诉求人电话", "来电人姓名", "诉求内容"]), &[]).unwrap();
+        assert_eq!(m.column(Field::User), Some(1));
         let m = Mapping::new(&h, &[("诉求内容".into(), "不存在".into())]).unwrap();
         assert_eq!(m.warnings.len(), 1);
         assert_eq!(m.column(Field::Narrative), Some(1));

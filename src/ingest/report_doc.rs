@@ -54,8 +54,9 @@ static CASE_NO: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static REGION: LazyLock<Regex> = LazyLock::new(|| re(r"^(\p{Han}{2,4}?[县市区旗])"));
-static PERIOD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(\d{4})\s*年\s*(?:(第[一二三四]季度)|(?:(\d{1,2})\s*月(?:份)?))"));
+static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(\d{4})\s*年\s*(?:(第[一二三四]季度|[上下]半年)|(?:(\d{1,2})\s*月(?:份)?))")
+});
 static DOC_NO: LazyLock<Regex> = LazyLock::new(|| re(r"\p{Han}{1,4}〔\d{4}〕\d+号"));
 static PERSON: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\p{Han}(?:先生|女士|师傅|阿姨|大爷|老人)|来电人|市民|村民|群众)"));

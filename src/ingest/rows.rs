@@ -61,9 +61,18 @@ pub fn clean(s: &str) -> &str {
 }
 
 fn opt_text(cell: &Cell) -> Option<String> {
-    let t = cell.text();
-    let t = clean(&t);
-    (!t.is_empty()).then(|| t.to_string())
+    match cell {
+        Cell::Text(s) => {
+            let t = clean(s);
+            (!t.is_empty()).then(|| t.to_string())
+        }
+        Cell::Empty => None,
+        other => {
+            let t = other.text();
+            let t = clean(&t);
+            (!t.is_empty()).then(|| t.to_string())
+        }
+    }
 }
 
 fn parse_count(cell: &Cell) -> Option<u32> {
@@ -96,6 +105,20 @@ fn parse_bool(cell: &Cell) -> Option<bool> {
         _ if t.contains("超期") => Some(true),
         _ => None,
     }
+}
+
+/// [`Kind::parse`], plus what 12345 exports also write: 求决 (a request to resolve something)
+/// and a bare 反映.
+fn parse_kind(s: &str) -> Option<Kind> {
+    Kind::parse(s).or_else(|| {
+        if s.contains("求决") {
+            Some(Kind::HelpRequest)
+        } else if s.contains("反映") {
+            Some(Kind::Complaint)
+        } else {
+            None
+        }
+    })
 }
 
 fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
@@ -207,7 +230,7 @@ pub fn build_case(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = opt_text(cell).and_then(|t| Kind::parse(&t)),
+            Field::Kind => case.kind = opt_text(cell).and_then(|t| parse_kind(&t)),
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),

@@ -1,0 +1,449 @@
+//! Labels: "place + problem" for a cluster, built from its cases.
+//!
+//! Key phrases are the maximal substrings that recur in the members' titles (in at least
+//! two and 30% of them; a phrase is dropped when a longer recurring phrase contains it
+//! in nearly as many titles): for 伊景园滨河苑 they are 伊景园滨河苑 and 捆绑销售车位.
+//! The place is the place entity named by the most member cases (a name counts for every
+//! case naming it or a longer name containing it, so 魅力之城 collects 万科魅力之城), widened
+//! to the key phrase containing it, and prefixed by the district most cases name. The
+//! problem is the strongest one or two other key phrases, ordered as the most central
+//! case's title orders them; without recurring phrases, the cluster's strongest terms
+//! (summed TF-IDF weight) stand in.
+
+use std::collections::HashMap;
+
+use super::vectorize::{Analysis, Vectors};
+
+/// Words that never make a label's problem part.
+const NOT_PROBLEM: &[&str] = &[
+    "投诉",
+    "反映",
+    "问题",
+    "希望",
+    "请求",
+    "咨询",
+    "建议",
+    "举报",
+    "关于",
+    "市民",
+    "政府",
+    "相关",
+    "部门",
+    "领导",
+    "解决",
+    "处理",
+    "小区",
+    "附近",
+    "情况",
+    "要求",
+    "恳请",
+    "严重",
+    "现象",
+    "存在",
+    "一直",
+    "至今",
+    "请问",
+    "能否",
+    "是否",
+    "为什么",
+    "何时",
+    "什么",
+];
+
+/// At most this many titles (the most central) are read for key phrases.
+const MAX_HEADS: usize = 60;
+/// Longest key phrase, in characters and in tokens.
+const MAX_PHRASE: usize = 12;
+const MAX_TOKENS: usize = 4;
+
+/// What a label is made of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Label {
+    pub label: String,
+    pub place: Option<String>,
+    pub district: Option<String>,
+    pub problem: Option<String>,
+    /// The strongest key phrases (terms and places), strongest first.
+    pub keywords: Vec<String>,
+}
+
+/// Builds the label of a cluster from its members (indices into `vectors`), most central
+/// first.
+pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
+    let members = central_first;
+    let central = central_first[0];
+    let analyses: Vec<&Analysis> = members.iter().map(|&i| &vectors.analyses[i]).collect();
+    let n = members.len();
+    let place = dominant_place(&analyses);
+    let district = dominant_district(&analyses, n);
+    // Summed weights of the members' features, and how many members have each.
+    let mut weight: HashMap<u32, f32> = HashMap::new();
+    let mut spread: HashMap<u32, usize> = HashMap::new();
+    for &i in members {
+        for &(f, w) in &vectors.docs[i] {
+            *weight.entry(f).or_insert(0.0) += w;
+            *spread.entry(f).or_insert(0) += 1;
+        }
+    }
+    let min_spread = (n / 5).max(2).min(n);
+    let mut ranked: Vec<(u32, f32)> = weight.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let keywords: Vec<String> = ranked
+        .iter()
+        .filter(|(f, _)| spread[f] >= min_spread)
+        .map(|&(f, _)| vectors.vocab[f as usize].as_str())
+        .filter(|name| !name.starts_with('#'))
+        .map(|name| name.trim_start_matches('@').to_string())
+        .filter(|k| k.chars().count() >= 2)
+        .take(8)
+        .collect();
+    let inside = |t: &str| {
+        place
+            .as_deref()
+            .is_some_and(|p| p.contains(t) || t.contains(p))
+            || district.as_deref().is_some_and(|d| d.contains(t))
+    };
+    // Terms at least half the members use.
+    let common = |t: &str| {
+        let k = members
+            .iter()
+            .filter(|&&i| vectors.analyses[i].terms.iter().any(|(u, _)| u == t))
+            .count();
+        k * 2 >= n
+    };
+    let mut problem_terms: Vec<(String, f32)> = Vec::new();
+    for &(f, w) in &ranked {
+        let name = vectors.vocab[f as usize].as_str();
+        if name.starts_with('#') || name.starts_with('@') || !common(name) {
+            continue;
+        }
+        if name.chars().count() < 2 || NOT_PROBLEM.contains(&name) || inside(name) {
+            continue;
+        }
+        if problem_terms
+            .iter()
+            .any(|(t, _)| t.contains(name) || name.contains(t.as_str()))
+        {
+            continue;
+        }
+        if let Some(&(_, top)) = problem_terms.first() {
+            if w < 0.4 * top {
+                break;
+            }
+        }
+        problem_terms.push((name.to_string(), w));
+        if problem_terms.len() == 3 {
+            break;
+        }
+    }
+    let heads: Vec<Vec<String>> = central_first
+        .iter()
+        .take(MAX_HEADS)
+        .map(|&i| clean_head(&vectors.analyses[i].head))
+        .collect();
+    let phrases = key_phrases(&heads);
+    // A place the titles name beats one only the narratives name.
+    let joined: Vec<String> = heads.iter().map(|h| h.concat()).collect();
+    let in_titles = |p: &str| joined.iter().filter(|h| h.contains(p)).count();
+    let mut titled: Vec<(usize, usize, &str)> = analyses
+        .iter()
+        .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .map(|p| (in_titles(p), p.chars().count(), p))
+        .filter(|&(c, _, _)| c >= 2.min(joined.len()) && c * 10 >= joined.len() * 3)
+        .collect();
+    titled.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let place = titled.first().map(|x| x.2.to_string()).or(place);
+    // The place, widened to the key phrase that contains it.
+    let place = place.map(|p| {
+        phrases
+            .iter()
+            .filter(|(ph, _)| ph.contains(p.as_str()))
+            .filter(|(ph, _)| ph.chars().count() <= p.chars().count() + 4)
+            .max_by_key(|(ph, c)| (*c, ph.chars().count()))
+            .map(|(ph, _)| trim_phrase(ph))
+            .unwrap_or_else(|| p.clone())
+    });
+    let mut chosen: Vec<String> = Vec::new();
+    for (ph, _) in &phrases {
+        let ph = trim_phrase(ph);
+        if ph.chars().count() < 2 || NOT_PROBLEM.contains(&ph.as_str()) {
+            continue;
+        }
+        let overlaps = |other: &str| shares_bigram(&ph, other);
+        if place.as_deref().is_some_and(overlaps)
+            || district.as_deref().is_some_and(|d| ph.contains(d))
+            || chosen.iter().any(|c| overlaps(c))
+        {
+            continue;
+        }
+        chosen.push(ph);
+        if chosen.len() == 2 {
+            break;
+        }
+    }
+    let problem: String = if chosen.is_empty() {
+        ordered_terms(problem_terms, vectors, central)
+    } else {
+        // Ordered by their mean relative position in the titles that contain them.
+        let position = |c: &str| {
+            let (sum, n) = heads
+                .iter()
+                .map(|h| h.concat())
+                .fold((0.0, 0), |(s, n), h| match h.find(c) {
+                    Some(p) => (s + p as f64 / h.len().max(1) as f64, n + 1),
+                    None => (s, n),
+                });
+            if n == 0 {
+                f64::MAX
+            } else {
+                sum / n as f64
+            }
+        };
+        chosen.sort_by(|a, b| position(a).total_cmp(&position(b)));
+        chosen.concat()
+    };
+    let mut label = String::new();
+    if let Some(d) = &district {
+        label.push_str(d);
+    }
+    if let Some(p) = &place {
+        label.push_str(p);
+    }
+    label.push_str(&problem);
+    if label.is_empty() {
+        label = keywords
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("");
+    }
+    Label {
+        label,
+        place,
+        district,
+        problem: (!problem.is_empty()).then_some(problem),
+        keywords,
+    }
+}
+
+/// The place most members name (see the module doc), if at least two and 30% do; a longer
+/// name wins over a name it contains when it covers at least 70% as many members.
+pub fn dominant_place(analyses: &[&Analysis]) -> Option<String> {
+    let mut names: Vec<&str> = analyses
+        .iter()
+        .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let n = analyses.len();
+    let mut cands: Vec<(usize, usize, &str)> = names
+        .into_iter()
+        .map(|p| {
+            let count = analyses
+                .iter()
+                .filter(|a| a.entities.places.iter().any(|q| q.contains(p)))
+                .count();
+            (count, p.chars().count(), p)
+        })
+        .filter(|&(c, _, _)| c >= 2.min(n) && c * 10 >= n * 3)
+        .collect();
+    cands.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let mut best = *cands.first()?;
+    for &c in &cands[1..] {
+        if c.2.contains(best.2) && c.0 * 10 >= best.0 * 7 && c.1 > best.1 {
+            best = c;
+        }
+    }
+    Some(best.2.to_string())
+}
+
+/// The finest district half the members name (A5区 before A市).
+fn dominant_district(analyses: &[&Analysis], n: usize) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for a in analyses {
+        for d in &a.entities.districts {
+            *counts.entry(d.as_str()).or_insert(0) += 1;
+        }
+    }
+    let mut best: Vec<(&str, usize)> = counts.into_iter().filter(|&(_, c)| c * 2 >= n).collect();
+    // Prefer a district or county over a city or province.
+    best.sort_by_key(|&(d, c)| {
+        let coarse = d.ends_with('市') || d.ends_with('省');
+        (coarse, std::cmp::Reverse(c), d)
+    });
+    best.first().map(|x| x.0.to_string())
+}
+
+/// The cluster's strongest terms, ordered as the central case's title (else its text)
+/// orders them, concatenated.
+fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -> String {
+    let central_terms: Vec<&str> = {
+        let a = &vectors.analyses[central];
+        if a.title_terms.is_empty() {
+            a.terms.iter().map(|t| t.0.as_str()).collect()
+        } else {
+            a.title_terms.iter().map(String::as_str).collect()
+        }
+    };
+    let position = |t: &str| {
+        central_terms
+            .iter()
+            .position(|c| *c == t)
+            .unwrap_or(usize::MAX)
+    };
+    let mut ordered: Vec<(usize, usize, String)> = terms
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (t, _))| (position(&t), rank, t))
+        .collect();
+    ordered.sort();
+    ordered.into_iter().map(|x| x.2).collect()
+}
+
+/// A title without district markers, as jieba tokens, punctuation as `|`.
+fn clean_head(head: &str) -> Vec<String> {
+    let cleaned = super::entities::strip_districts(head);
+    crate::text::segmenter()
+        .cut(&cleaned)
+        .into_iter()
+        .map(|t| {
+            if crate::text::is_word(t) {
+                t.to_string()
+            } else {
+                "|".to_string()
+            }
+        })
+        .collect()
+}
+
+/// Words trimmed off a key phrase's ends.
+const LEADING: &[&str] = &[
+    "小区",
+    "附近",
+    "旁边",
+    "周边",
+    "关于",
+    "投诉",
+    "反映",
+    "反应",
+    "咨询",
+    "举报",
+    "建议",
+    "请求",
+    "恳请",
+    "希望",
+    "要求",
+    "请问",
+    "请",
+    "对",
+    "在",
+    "的",
+    "我要",
+    "再次",
+    "能否",
+    "是否",
+    "何时",
+    "为何",
+    "为什么",
+    "如何",
+    "怎么",
+    "什么时候",
+    "要求",
+];
+const TRAILING: &[&str] = &[
+    "的问题",
+    "问题",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "小区",
+    "附近",
+    "旁边",
+    "周边",
+    "的投诉",
+    "投诉",
+    "才能",
+    "要",
+    "何时",
+    "什么时候",
+    "能否",
+    "是否",
+    "合理",
+    "合法",
+    "怎么办",
+    "有",
+];
+
+fn trim_phrase(p: &str) -> String {
+    let mut s = p.trim_matches('|');
+    loop {
+        let before = s;
+        for w in LEADING {
+            s = s.strip_prefix(w).unwrap_or(s);
+        }
+        for w in TRAILING {
+            s = s.strip_suffix(w).unwrap_or(s);
+        }
+        if s == before {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+fn shares_bigram(a: &str, b: &str) -> bool {
+    let bc: Vec<char> = b.chars().collect();
+    let ac: Vec<char> = a.chars().collect();
+    ac.windows(2).any(|w| bc.windows(2).any(|v| v == w))
+}
+
+/// Maximal token sequences (as strings) recurring in at least two and 30% of `heads`
+/// (token lists, `|` for punctuation), with the number of heads containing them, most
+/// frequent (then longest) first.
+pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for h in heads {
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for seg in h.split(|t| t == "|") {
+            for a in 0..seg.len() {
+                let mut phrase = String::new();
+                for t in seg[a..].iter().take(MAX_TOKENS) {
+                    phrase.push_str(t);
+                    let len = phrase.chars().count();
+                    if len > MAX_PHRASE {
+                        break;
+                    }
+                    if len >= 2 {
+                        seen.insert(phrase.clone());
+                    }
+                }
+            }
+        }
+        for s in seen {
+            *counts.entry(s).or_insert(0) += 1;
+        }
+    }
+    let min = 2.max((heads.len() * 3).div_ceil(10));
+    let frequent: Vec<(&str, usize)> = counts
+        .iter()
+        .filter(|&(_, &c)| c >= min)
+        .map(|(s, &c)| (s.as_str(), c))
+        .collect();
+    let mut out: Vec<(String, usize)> = frequent
+        .iter()
+        .filter(|&&(s, c)| {
+            !frequent
+                .iter()
+                .any(|&(t, d)| t.len() > s.len() && t.contains(s) && d * 10 >= c * 8)
+        })
+        .map(|&(s, c)| (s.to_string(), c))
+        .collect();
+    out.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.0.chars().count().cmp(&a.0.chars().count()))
+            .then(a.0.cmp(&b.0))
+    });
+    out
+}

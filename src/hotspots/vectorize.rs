@@ -1,0 +1,329 @@
+//! Vectorisation: each case becomes an L2-normalised sparse TF-IDF vector over its
+//! segmented terms, with extra weight for the places it names.
+//!
+//! Terms are what [`Segmenter::terms`] keeps (jieba tokens, stopwords dropped), read from the
+//! same jieba pass that the entity extractor tags, less the words of the case's own place
+//! names (深业 / 睿 / 城 of 深业睿城), which the place feature carries. Title terms count twice. Place entities
+//! (丽发新城, 涉外经济学院) are added as features of their own (`@丽发新城`) with
+//! [`VectorizeParams::place_weight`], district markers (`#A5区`) with a small weight.
+//! Term frequencies are sublinear (1 + ln tf), idf is `ln((N + 1) / (df + 1)) + 1` over the
+//! cases being clustered.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::entities::{self, Entities};
+use crate::model::Case;
+use crate::text::{is_word, normalize_token, Segmenter};
+
+/// A sparse vector: (feature id, weight), sorted by feature id.
+pub type SparseVec = Vec<(u32, f32)>;
+
+/// Settings for [`vectorize`].
+#[derive(Debug, Clone)]
+pub struct VectorizeParams {
+    /// Multiplier of title term counts.
+    pub title_weight: f32,
+    /// Multiplier of place entity features.
+    pub place_weight: f32,
+    /// Multiplier of district features.
+    pub district_weight: f32,
+    /// Only the first this many characters of a narrative are read (long letters repeat
+    /// themselves; the title and opening name the place and the problem).
+    pub max_chars: usize,
+}
+
+impl Default for VectorizeParams {
+    fn default() -> Self {
+        VectorizeParams {
+            title_weight: 2.0,
+            place_weight: 3.0,
+            district_weight: 0.5,
+            max_chars: 400,
+        }
+    }
+}
+
+/// One analysed case.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Terms with their (title-weighted) counts, in order of first occurrence.
+    pub terms: Vec<(String, f32)>,
+    /// Terms of the title alone, in order (for labels).
+    pub title_terms: Vec<String>,
+    /// The title (else the narrative's first sentence), at most 40 characters (for labels).
+    pub head: String,
+    pub entities: Entities,
+}
+
+/// The vectorised cases.
+#[derive(Debug, Clone, Default)]
+pub struct Vectors {
+    /// Feature names: terms as they are, places as `@name`, districts as `#name`.
+    pub vocab: Vec<String>,
+    pub ids: HashMap<String, u32>,
+    /// Document frequency of each feature.
+    pub df: Vec<u32>,
+    /// Inverse document frequency of each feature.
+    pub idf: Vec<f32>,
+    /// One normalised vector per case, in input order.
+    pub docs: Vec<SparseVec>,
+    /// The analysis behind each vector.
+    pub analyses: Vec<Analysis>,
+}
+
+/// Segments and tags one text: the kept terms and the entities.
+pub fn analyze_text(seg: &Segmenter, text: &str) -> (Vec<String>, Entities) {
+    let cleaned = entities::strip_districts(text);
+    let tagged = seg.jieba().tag(&cleaned, true);
+    let words: Vec<(&str, &str)> = tagged.iter().map(|t| (t.word, t.tag)).collect();
+    let ents = entities::extract_tagged(text, &words);
+    let terms = words
+        .iter()
+        .map(|w| w.0)
+        .filter(|w| is_word(w))
+        .map(normalize_token)
+        .filter(|t| keep_term(seg, t))
+        .collect();
+    (terms, ents)
+}
+
+/// Drops stopwords, numbers and short ASCII fragments.
+fn keep_term(seg: &Segmenter, t: &str) -> bool {
+    if seg.is_stopword(t) {
+        return false;
+    }
+    if t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    if t.is_ascii() && t.len() <= 2 {
+        return false;
+    }
+    true
+}
+
+/// Analyses one case: title terms weighted, narrative truncated, entities of both.
+pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> Analysis {
+    let mut counts: Vec<(String, f32)> = Vec::new();
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    let mut add = |t: String, w: f32, counts: &mut Vec<(String, f32)>| match pos.get(&t) {
+        Some(&i) => counts[i].1 += w,
+        None => {
+            pos.insert(t.clone(), counts.len());
+            counts.push((t, w));
+        }
+    };
+    let mut entities = Entities::default();
+    let mut title_terms = Vec::new();
+    let title = case.title.as_deref().unwrap_or("").trim();
+    if !title.is_empty() {
+        let (terms, ents) = analyze_text(seg, title);
+        for t in &terms {
+            add(t.clone(), params.title_weight, &mut counts);
+        }
+        title_terms = terms;
+        entities = ents;
+    }
+    let body: String = case.narrative.chars().take(params.max_chars).collect();
+    let (terms, ents) = analyze_text(seg, &body);
+    for t in terms {
+        add(t, 1.0, &mut counts);
+    }
+    for p in ents.places {
+        if !entities.places.contains(&p) {
+            entities.places.push(p);
+        }
+    }
+    for d in ents.districts {
+        if !entities.districts.contains(&d) {
+            entities.districts.push(d);
+        }
+    }
+    if let Some(loc) = case
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        if !entities.places.iter().any(|p| p == loc) {
+            entities.places.push(loc.to_string());
+        }
+    }
+    if let Some(town) = case
+        .town
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if !entities.districts.iter().any(|d| d == town) {
+            entities.districts.push(town.to_string());
+        }
+    }
+    // A place's own words are carried by its place feature: as terms they would make two
+    // letters about different problems at one place look alike.
+    counts.retain(|(t, _)| !entities.places.iter().any(|p| p.contains(t.as_str())));
+    let head: String = if title.is_empty() {
+        case.narrative
+            .split(['。', '！', '？', '\n'])
+            .find(|s| !s.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(40)
+            .collect()
+    } else {
+        title.chars().take(40).collect()
+    };
+    Analysis {
+        terms: counts,
+        title_terms,
+        head,
+        entities,
+    }
+}
+
+/// Analyses and vectorises `cases` (in parallel).
+pub fn vectorize(cases: &[Case], params: &VectorizeParams) -> Vectors {
+    let seg = crate::text::segmenter();
+    let analyses: Vec<Analysis> = cases
+        .par_iter()
+        .map(|c| analyze_case(seg, c, params))
+        .collect();
+    vectorize_analyses(analyses, params)
+}
+
+/// The raw (feature name, weight before idf) list of one analysis.
+fn raw_features(a: &Analysis, params: &VectorizeParams) -> Vec<(String, f32)> {
+    let mut out: Vec<(String, f32)> = a
+        .terms
+        .iter()
+        .map(|(t, c)| (t.clone(), 1.0 + c.ln()))
+        .collect();
+    for p in &a.entities.places {
+        out.push((format!("@{p}"), params.place_weight));
+    }
+    for d in &a.entities.districts {
+        out.push((format!("#{d}"), params.district_weight));
+    }
+    out
+}
+
+/// Builds the vocabulary, idf and normalised vectors from analysed cases.
+pub fn vectorize_analyses(analyses: Vec<Analysis>, params: &VectorizeParams) -> Vectors {
+    let raws: Vec<Vec<(String, f32)>> = analyses
+        .par_iter()
+        .map(|a| raw_features(a, params))
+        .collect();
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut vocab: Vec<String> = Vec::new();
+    let mut df: Vec<u32> = Vec::new();
+    let raw_ids: Vec<Vec<(u32, f32)>> = raws
+        .into_iter()
+        .map(|raw| {
+            raw.into_iter()
+                .map(|(name, w)| {
+                    let id = match ids.get(&name) {
+                        Some(&id) => id,
+                        None => {
+                            let id = vocab.len() as u32;
+                            ids.insert(name.clone(), id);
+                            vocab.push(name);
+                            df.push(0);
+                            id
+                        }
+                    };
+                    df[id as usize] += 1;
+                    (id, w)
+                })
+                .collect()
+        })
+        .collect();
+    let n = analyses.len() as f32;
+    let idf: Vec<f32> = df
+        .iter()
+        .map(|&d| ((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0)
+        .collect();
+    let docs = raw_ids
+        .into_par_iter()
+        .map(|raw| normalized(raw.into_iter().map(|(id, w)| (id, w * idf[id as usize]))))
+        .collect();
+    Vectors {
+        vocab,
+        ids,
+        df,
+        idf,
+        docs,
+        analyses,
+    }
+}
+
+impl Vectors {
+    /// The vector of a case of another period over this vocabulary and idf (unknown terms
+    /// count towards nothing).
+    pub fn project(&self, a: &Analysis, params: &VectorizeParams) -> SparseVec {
+        normalized(raw_features(a, params).into_iter().filter_map(|(name, w)| {
+            self.ids
+                .get(&name)
+                .map(|&id| (id, w * self.idf[id as usize]))
+        }))
+    }
+}
+
+/// Sorts, merges duplicate ids and L2-normalises.
+pub fn normalized(items: impl Iterator<Item = (u32, f32)>) -> SparseVec {
+    let mut v: SparseVec = items.collect();
+    v.sort_unstable_by_key(|x| x.0);
+    v.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for x in &mut v {
+            x.1 /= norm;
+        }
+    }
+    v
+}
+
+/// Dot product of two sorted sparse vectors.
+pub fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut s) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similar_complaints_are_close() {
+        let cases = vec![
+            Case::new("1", "丽发新城小区附近搅拌站噪音扰民，晚上施工"),
+            Case::new("2", "投诉A2区丽发新城附近建搅拌站噪音扰民"),
+            Case::new("3", "A7县某村自来水停水三天"),
+        ];
+        let v = vectorize(&cases, &VectorizeParams::default());
+        let s12 = dot(&v.docs[0], &v.docs[1]);
+        let s13 = dot(&v.docs[0], &v.docs[2]);
+        assert!(s12 > 0.4 && s13 < 0.1, "{s12} {s13}");
+        let n: f32 = v.docs[0].iter().map(|x| x.1 * x.1).sum();
+        assert!((n - 1.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,501 @@
+//! What an analyst types, parsed and turned into a tantivy query built by hand.
+//!
+//! Syntax: words with or without spaces (路灯不亮, 拖欠 工资), `"quoted phrases"` (also
+//! “…” and 「…」), `-word` to exclude, `OR` (or `|`) between two items. Every item is
+//! required unless joined by OR. A free-text item is segmented into words and every word is
+//! required anywhere in title, narrative or reply; it is never silently turned into a strict
+//! phrase (the QueryParser trap that makes 路灯不亮 miss 路灯一直不亮). A word that the
+//! dictionary knows whole (路灯不亮, 拖欠工资) matches either whole or as its parts near each
+//! other. Adjacent words get an optional proximity boost. Synonyms expand each word.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use super::synonyms::Synonyms;
+use crate::index::tokenizer::{index_tokens, split_parts};
+use crate::index::Fields;
+
+/// One item of a parsed query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// Free text: segmented into words, all required.
+    Words(String),
+    /// A quoted phrase: its words in this order, adjacent.
+    Phrase(String),
+}
+
+/// A required (or excluded) clause: one item, or several joined by OR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub alternatives: Vec<Item>,
+    pub negated: bool,
+}
+
+/// A parsed query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    pub clauses: Vec<Clause>,
+}
+
+impl ParsedQuery {
+    /// True when nothing positive is asked for (only exclusions, or nothing at all).
+    pub fn has_positive(&self) -> bool {
+        self.clauses.iter().any(|c| !c.negated)
+    }
+}
+
+fn closing_quote(open: char) -> Option<char> {
+    match open {
+        '"' => Some('"'),
+        '“' => Some('”'),
+        '「' => Some('」'),
+        '『' => Some('』'),
+        _ => None,
+    }
+}
+
+/// Parses the query syntax. Never fails: an unclosed quote runs to the end.
+pub fn parse(input: &str) -> ParsedQuery {
+    // Lexing: (negated, item) or the OR operator.
+    enum Lex {
+        Item(bool, Item),
+        Or,
+    }
+    let mut lexed = Vec::new();
+    let mut chars = input.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut negated = false;
+        if c == '-' || c == '－' {
+            chars.next();
+            negated = true;
+            match chars.peek() {
+                None => break,
+                Some(c) if c.is_whitespace() => continue,
+                _ => {}
+            }
+        }
+        let c = *chars.peek().expect("peeked above");
+        if let Some(close) = closing_quote(c) {
+            chars.next();
+            let mut phrase = String::new();
+            for c in chars.by_ref() {
+                if c == close || (close == '"' && c == '”') {
+                    break;
+                }
+                phrase.push(c);
+            }
+            if phrase.trim().is_empty() {
+                continue;
+            }
+            lexed.push(Lex::Item(negated, Item::Phrase(phrase.trim().to_string())));
+            continue;
+        }
+        let mut word = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() || closing_quote(c).is_some() {
+                break;
+            }
+            word.push(c);
+            chars.next();
+        }
+        if !negated && (word == "OR" || word == "|") {
+            lexed.push(Lex::Or);
+        } else if !word.is_empty() {
+            lexed.push(Lex::Item(negated, Item::Words(word)));
+        }
+    }
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut pending_or = false;
+    for l in lexed {
+        match l {
+            Lex::Or => pending_or = !clauses.is_empty(),
+            Lex::Item(negated, item) => {
+                match clauses.last_mut() {
+                    Some(last) if pending_or && !last.negated && !negated => {
+                        last.alternatives.push(item)
+                    }
+                    _ => clauses.push(Clause {
+                        alternatives: vec![item],
+                        negated,
+                    }),
+                }
+                pending_or = false;
+            }
+        }
+    }
+    ParsedQuery { clauses }
+}
+
+/// How a query is turned into tantivy queries.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryOptions {
+    /// Expand words with their synonyms.
+    pub synonyms: bool,
+    /// Largest gap (in words) between the parts of a dictionary word matched in parts.
+    pub parts_slop: u32,
+    /// Extra weight of the proximity clause for adjacent query words.
+    pub proximity_boost: f32,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            synonyms: true,
+            parts_slop: 0,
+            proximity_boost: 1.5,
+        }
+    }
+}
+
+/// Field weights: a match in the title counts more, one in the reply less.
+fn text_fields(f: &Fields) -> [(Field, f32); 3] {
+    [(f.title, 2.0), (f.narrative, 1.0), (f.reply, 0.5)]
+}
+
+/// Builds tantivy queries from parsed queries, and records the words to highlight.
+pub struct QueryBuilder<'a> {
+    fields: Fields,
+    synonyms: Option<&'a Synonyms>,
+    opts: QueryOptions,
+    /// Every normalized token a hit may have matched (for highlighting).
+    pub highlight_terms: Vec<String>,
+}
+
+impl<'a> QueryBuilder<'a> {
+    pub fn new(fields: Fields, synonyms: Option<&'a Synonyms>, opts: QueryOptions) -> Self {
+        QueryBuilder {
+            fields,
+            synonyms: if opts.synonyms { synonyms } else { None },
+            opts,
+            highlight_terms: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, t: &str) {
+        if !self.highlight_terms.iter().any(|h| h == t) {
+            self.highlight_terms.push(t.to_string());
+        }
+    }
+
+    /// The text query (None when the query asks for nothing: match all, then filter).
+    pub fn build(&mut self, q: &ParsedQuery) -> Option<Box<dyn Query>> {
+        if q.clauses.is_empty() {
+            return None;
+        }
+        let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut sequence: Vec<String> = Vec::new();
+        for c in &q.clauses {
+            let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            for item in &c.alternatives {
+                let (query, words) = self.item_query(item, !c.negated);
+                alts.push(query);
+                if !c.negated && c.alternatives.len() == 1 {
+                    sequence.extend(words);
+                }
+            }
+            let query = if alts.len() == 1 {
+                alts.pop().expect("one alternative")
+            } else {
+                Box::new(BooleanQuery::union(alts))
+            };
+            subs.push((
+                if c.negated {
+                    Occur::MustNot
+                } else {
+                    Occur::Must
+                },
+                query,
+            ));
+        }
+        if !q.has_positive() {
+            subs.push((Occur::Must, Box::new(AllQuery)));
+        } else if sequence.len() >= 2 && self.opts.proximity_boost > 0.0 {
+            subs.push((Occur::Should, self.proximity(&sequence)));
+        }
+        Some(Box::new(BooleanQuery::new(subs)))
+    }
+
+    /// The query of one item and the main words it contributes to the proximity sequence.
+    fn item_query(&mut self, item: &Item, positive: bool) -> (Box<dyn Query>, Vec<String>) {
+        match item {
+            Item::Phrase(p) => {
+                let words = main_tokens(p);
+                if positive {
+                    for w in &words {
+                        self.note(w);
+                    }
+                }
+                // written together: exact; with spaces or punctuation between: a character
+                // of play per gap
+                let joined: usize = words.iter().map(|w| w.chars().count()).sum();
+                let written = p.chars().filter(|c| c.is_alphanumeric()).count();
+                let slop = if joined == written {
+                    0
+                } else {
+                    words.len() as u32 - 1
+                };
+                let q = match words.len() {
+                    0 => Box::new(EmptyQuery) as Box<dyn Query>,
+                    1 => self.term_any_field(&words[0]),
+                    _ => self.phrase_any_field(&words, slop),
+                };
+                (q, words)
+            }
+            Item::Words(text) => {
+                // The whole chunk may be a synonym-group word that segments into several
+                // words (拖欠工资 → 拖欠 / 工资 without the dictionary entry).
+                let words = main_tokens(text);
+                if words.len() > 1 {
+                    let whole = crate::text::normalize_token(text);
+                    if let Some(syn) = self.synonyms.filter(|s| s.contains(&whole)) {
+                        let mut alts = vec![self.word_query(&whole, positive)];
+                        for s in syn.expand(&whole) {
+                            alts.push(self.word_query(s, positive));
+                        }
+                        return (Box::new(BooleanQuery::union(alts)), words);
+                    }
+                }
+                let mut must: Vec<Box<dyn Query>> = Vec::new();
+                for w in &group_single_chars(&words) {
+                    let mut alts = vec![self.word_query(w, positive)];
+                    if let Some(syn) = self.synonyms {
+                        for s in syn.expand(w) {
+                            alts.push(self.word_query(s, positive));
+                        }
+                    }
+                    must.push(if alts.len() == 1 {
+                        alts.pop().expect("one")
+                    } else {
+                        Box::new(BooleanQuery::union(alts))
+                    });
+                }
+                let q: Box<dyn Query> = match must.len() {
+                    0 => Box::new(EmptyQuery),
+                    1 => must.pop().expect("one"),
+                    _ => Box::new(BooleanQuery::intersection(must)),
+                };
+                (q, words)
+            }
+        }
+    }
+
+    /// One word (any text): its tokens all required; a single dictionary word also matches
+    /// as its dictionary parts near each other (路灯不亮 ~ 路灯 … 不亮).
+    fn word_query(&mut self, word: &str, positive: bool) -> Box<dyn Query> {
+        let toks = main_tokens(word);
+        match toks.len() {
+            0 => Box::new(EmptyQuery),
+            1 => {
+                let w = &toks[0];
+                if positive {
+                    self.note(w);
+                }
+                let whole = self.term_any_field(w);
+                match split_parts(w) {
+                    Some(parts) => {
+                        if positive {
+                            for p in &parts {
+                                self.note(p);
+                            }
+                        }
+                        let near = self.phrase_any_field(&parts, self.opts.parts_slop);
+                        Box::new(BooleanQuery::union(vec![whole, near]))
+                    }
+                    None => whole,
+                }
+            }
+            _ => {
+                // A word that segments into several tokens (高铁站 → 高铁 / 站, a synonym
+                // such as 拖欠农民工工资): whole, or its tokens adjacent.
+                let whole = crate::text::normalize_token(word);
+                if positive {
+                    self.note(&whole);
+                    for t in &toks {
+                        self.note(t);
+                    }
+                }
+                let near = self.phrase_any_field(&toks, self.opts.parts_slop);
+                Box::new(BooleanQuery::union(vec![self.term_any_field(&whole), near]))
+            }
+        }
+    }
+
+    fn term_any_field(&self, token: &str) -> Box<dyn Query> {
+        let subs: Vec<(Occur, Box<dyn Query>)> = text_fields(&self.fields)
+            .into_iter()
+            .map(|(f, boost)| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f, token),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, boosted(q, boost))
+            })
+            .collect();
+        Box::new(BooleanQuery::new(subs))
+    }
+
+    /// Tokens at character offsets (as they stand in the word), `slop` characters of play.
+    fn phrase_any_field(&self, tokens: &[String], slop: u32) -> Box<dyn Query> {
+        let offsets = char_offsets(tokens);
+        let subs: Vec<(Occur, Box<dyn Query>)> = text_fields(&self.fields)
+            .into_iter()
+            .map(|(f, boost)| {
+                let terms = tokens
+                    .iter()
+                    .zip(&offsets)
+                    .map(|(t, &o)| (o, Term::from_field_text(f, t)))
+                    .collect();
+                let q: Box<dyn Query> =
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
+                (Occur::Should, boosted(q, boost))
+            })
+            .collect();
+        Box::new(BooleanQuery::new(subs))
+    }
+
+    /// Optional clause rewarding query words that appear close together, in order.
+    fn proximity(&self, words: &[String]) -> Box<dyn Query> {
+        let f = &self.fields;
+        let offsets = char_offsets(words);
+        let subs: Vec<(Occur, Box<dyn Query>)> = [(f.title, 1.0), (f.narrative, 1.0)]
+            .into_iter()
+            .map(|(field, boost)| {
+                let terms = words
+                    .iter()
+                    .zip(&offsets)
+                    .map(|(t, &o)| (o, Term::from_field_text(field, t)))
+                    .collect();
+                let q: Box<dyn Query> =
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
+                (Occur::Should, boosted(q, boost))
+            })
+            .collect();
+        boosted(Box::new(BooleanQuery::new(subs)), self.opts.proximity_boost)
+    }
+}
+
+/// Characters of play for the proximity boost of adjacent query words.
+const PROXIMITY_SLOP: u32 = 6;
+
+/// Offsets (in characters) of tokens written one after the other.
+fn char_offsets(tokens: &[String]) -> Vec<usize> {
+    let mut at = 0;
+    tokens
+        .iter()
+        .map(|t| {
+            let o = at;
+            at += t.chars().count();
+            o
+        })
+        .collect()
+}
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, boost))
+    }
+}
+
+/// Joins a single character to its neighbour word (高铁 + 站 → 高铁站, a3 + 区 → a3区): a
+/// lone character matched anywhere in a case says nothing, so it stays bound to the word it
+/// was typed with. Other words stay separate (each required anywhere).
+pub fn group_single_chars(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending_prefix = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let single = w.chars().count() == 1;
+        if single && i > 0 && !out.is_empty() {
+            out.last_mut().expect("non-empty").push_str(w);
+        } else if single && words.len() > 1 {
+            pending_prefix.push_str(w);
+        } else {
+            let mut g = std::mem::take(&mut pending_prefix);
+            g.push_str(w);
+            out.push(g);
+        }
+    }
+    if !pending_prefix.is_empty() {
+        out.push(pending_prefix);
+    }
+    out
+}
+
+/// The words of the normal segmentation of `text`, as the index stores them.
+pub fn main_tokens(text: &str) -> Vec<String> {
+    index_tokens(text)
+        .into_iter()
+        .filter(|t| !t.subword)
+        .map(|t| t.text)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Item {
+        Item::Words(s.into())
+    }
+
+    #[test]
+    fn parses_phrases_exclusions_and_or() {
+        let q = parse(r#"丽发新城 "搅拌站 噪音" -油烟 停水 OR 断水"#);
+        assert_eq!(q.clauses.len(), 4);
+        assert_eq!(q.clauses[0].alternatives, vec![words("丽发新城")]);
+        assert_eq!(
+            q.clauses[1].alternatives,
+            vec![Item::Phrase("搅拌站 噪音".into())]
+        );
+        assert!(q.clauses[2].negated);
+        assert_eq!(
+            q.clauses[3].alternatives,
+            vec![words("停水"), words("断水")]
+        );
+    }
+
+    #[test]
+    fn full_width_quotes_and_dangling_operators() {
+        let q = parse("“路灯不亮” OR - -");
+        assert_eq!(q.clauses.len(), 1);
+        assert_eq!(
+            q.clauses[0].alternatives,
+            vec![Item::Phrase("路灯不亮".into())]
+        );
+        assert!(parse("   ").clauses.is_empty());
+        let q = parse("-噪音");
+        assert!(!q.has_positive());
+    }
+
+    #[test]
+    fn single_characters_stay_with_their_word() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(group_single_chars(&v(&["高铁", "站"])), v(&["高铁站"]));
+        assert_eq!(
+            group_single_chars(&v(&["老", "小区", "停水"])),
+            v(&["老小区", "停水"])
+        );
+        assert_eq!(
+            group_single_chars(&v(&["丽发", "新城"])),
+            v(&["丽发", "新城"])
+        );
+        assert_eq!(group_single_chars(&v(&["站"])), v(&["站"]));
+    }
+
+    #[test]
+    fn dictionary_words_split_into_parts() {
+        assert_eq!(
+            split_parts("路灯不亮"),
+            Some(vec!["路灯".to_string(), "不亮".to_string()])
+        );
+        assert_eq!(split_parts("路灯"), None);
+    }
+}
