@@ -62,9 +62,9 @@ pub struct TrainArgs {
     pub no_save: bool,
     #[arg(long, value_enum, default_value = "svm")]
     pub learner: Learner,
-    /// Inverse regularisation strength.
-    #[arg(long, default_value_t = 0.5)]
-    pub c: f32,
+    /// Inverse regularisation strength (default 2 for the category model, 0.5 for --topics).
+    #[arg(long)]
+    pub c: Option<f32>,
     #[arg(long, default_value_t = 30)]
     pub epochs: usize,
     /// log2 of the number of hashed feature buckets (default 18; 16 with --topics).
@@ -296,7 +296,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         char_ngrams: args.features.contains('c'),
     };
     let opt = TrainOptions {
-        c: args.c,
+        c: args.c.unwrap_or(2.0),
         epochs: args.epochs,
         ..TrainOptions::default()
     };
@@ -375,7 +375,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         ..FeatureConfig::default()
     };
     let opt = TrainOptions {
-        c: args.c,
+        c: args.c.unwrap_or(0.5),
         epochs: args.epochs,
         ..TrainOptions::default()
     };
