@@ -62,9 +62,9 @@ pub struct TrainArgs {
     pub no_save: bool,
     #[arg(long, value_enum, default_value = "svm")]
     pub learner: Learner,
-    /// Inverse regularisation strength.
-    #[arg(long, default_value_t = 0.5)]
-    pub c: f32,
+    /// Inverse regularisation strength (default 2 for the category model, 0.5 for --topics).
+    #[arg(long)]
+    pub c: Option<f32>,
     #[arg(long, default_value_t = 30)]
     pub epochs: usize,
     /// log2 of the number of hashed feature buckets (default 18; 16 with --topics).
@@ -81,7 +81,13 @@ pub struct TrainArgs {
     pub topics: bool,
     /// With --topics: a check set (file,id,topic) whose messages are left out of training.
     #[arg(long)]
-    pub exclude: Option<PathBuf>,
+    pub exclude: Vec<PathBuf>,
+    /// With --topics: hand-labelled rows (file,id,topic) added to the keyword-labelled set
+    /// (each counted `--extra-weight` times; `other` rows teach the model an `other` class).
+    #[arg(long)]
+    pub extra: Vec<PathBuf>,
+    #[arg(long, default_value_t = 3)]
+    pub extra_weight: usize,
 }
 
 #[derive(Args, Debug)]
@@ -159,14 +165,20 @@ fn load_tagger(dir: &Option<PathBuf>) -> Result<Option<Tagger>> {
 
 /// The JSON line `hotline tag` prints.
 fn tag_json(id: Option<&serde_json::Value>, text: &str, tags: &Tags) -> serde_json::Value {
+    let num = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
+    let scored = |v: &[crate::model::Scored]| -> Vec<serde_json::Value> {
+        v.iter()
+            .map(|s| serde_json::json!({"name": s.name, "score": num(s.score)}))
+            .collect()
+    };
     let mut v = serde_json::json!({
         "category": tags.category,
-        "category_confidence": tags.category_confidence,
+        "category_confidence": num(tags.category_confidence),
         "topic": tags.topic,
-        "topic_confidence": tags.topic_confidence,
-        "secondary_topics": tags.secondary_topics,
+        "topic_confidence": num(tags.topic_confidence),
+        "secondary_topics": scored(&tags.secondary_topics),
         "evidence": tags.evidence,
-        "department_suggestions": tags.department_suggestions,
+        "department_suggestions": scored(&tags.department_suggestions),
         "urgent": tags.urgent,
     });
     let obj = v.as_object_mut().expect("object");
@@ -267,7 +279,11 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         return train_topics_cmd(&args);
     }
     let t0 = Instant::now();
-    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    let examples = load_all(
+        &args.data,
+        args.text_col.as_deref(),
+        args.label_col.as_deref(),
+    )?;
     eprintln!(
         "loaded {} examples in {:.1}s",
         examples.len(),
@@ -280,7 +296,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         char_ngrams: args.features.contains('c'),
     };
     let opt = TrainOptions {
-        c: args.c,
+        c: args.c.unwrap_or(2.0),
         epochs: args.epochs,
         ..TrainOptions::default()
     };
@@ -325,14 +341,28 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
             eprintln!("skipping missing {}", root.join(rel).display());
         }
     }
-    let exclude: HashSet<(String, String)> = match &args.exclude {
-        Some(p) => read_check(p)?
-            .into_iter()
-            .map(|r| (r.file, r.id))
-            .collect(),
-        None => HashSet::new(),
-    };
-    let (examples, counts) = bootstrap(&kw, &messages, &exclude);
+    let mut exclude: HashSet<(String, String)> = HashSet::new();
+    for p in args.exclude.iter().chain(&args.extra) {
+        exclude.extend(read_check(p)?.into_iter().map(|r| (r.file, r.id)));
+    }
+    let (mut examples, counts) = bootstrap(&kw, &messages, &exclude);
+    for p in &args.extra {
+        let rows = read_check(p)?;
+        let (pairs, missing) = resolve_check(root, &rows)?;
+        if missing > 0 {
+            eprintln!("{}: {missing} rows not found in the datasets", p.display());
+        }
+        for (row, m) in pairs {
+            let terms = m.terms();
+            for _ in 0..args.extra_weight.max(1) {
+                examples.push(crate::tag::data::Example {
+                    terms: terms.clone(),
+                    label: row.topic.clone(),
+                    origin: format!("{}:{}", row.file, row.id),
+                });
+            }
+        }
+    }
     let counts: BTreeMap<_, _> = counts.into_iter().collect();
     eprintln!(
         "bootstrap: {} of {} messages labelled by keywords: {:?}",
@@ -345,7 +375,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         ..FeatureConfig::default()
     };
     let opt = TrainOptions {
-        c: args.c,
+        c: args.c.unwrap_or(0.5),
         epochs: args.epochs,
         ..TrainOptions::default()
     };
@@ -381,7 +411,9 @@ pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
     tag_cases(&mut cases);
     let mut writer = store.writer()?;
     store.replace_with(&mut writer, &cases)?;
-    writer.commit().context("cannot commit the re-tagged cases")?;
+    writer
+        .commit()
+        .context("cannot commit the re-tagged cases")?;
     store.reload()?;
     println!(
         "retagged {} cases in {:.1}s",
@@ -396,7 +428,11 @@ pub fn run_eval_classify(args: EvalClassifyArgs) -> Result<ExitCode> {
         Some(p) => LinearModel::load(p)?,
         None => tagger().category.clone(),
     };
-    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    let examples = load_all(
+        &args.data,
+        args.text_col.as_deref(),
+        args.label_col.as_deref(),
+    )?;
     let (conf, unknown) = evaluate(&model, &examples);
     print!("{}", conf.report());
     if unknown > 0 {
@@ -459,7 +495,8 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
         .collect();
     if let Some(path) = &args.dump {
         let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         );
         for (row, m) in &pairs {
             let (title, body) = m.title_body();
@@ -497,9 +534,6 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
         println!("missing messages: {missing}");
     }
     println!("n={}", pairs.len());
-    println!(
-        "accuracy={:.4}",
-        correct as f64 / pairs.len().max(1) as f64
-    );
+    println!("accuracy={:.4}", correct as f64 / pairs.len().max(1) as f64);
     Ok(ExitCode::SUCCESS)
 }

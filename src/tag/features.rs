@@ -86,7 +86,10 @@ impl FeatureConfig {
         }
         if self.bigrams {
             for w in terms.windows(2) {
-                out.push(fnv(b'b', &[w[0].as_ref().as_bytes(), w[1].as_ref().as_bytes()]));
+                out.push(fnv(
+                    b'b',
+                    &[w[0].as_ref().as_bytes(), w[1].as_ref().as_bytes()],
+                ));
             }
         }
         if self.char_ngrams {
@@ -118,42 +121,52 @@ impl FeatureConfig {
             .collect()
     }
 
-    /// The readable feature names that hash to the given bucket, among this text's features.
-    pub fn names_for<S: AsRef<str>>(&self, terms: &[S], bucket: u32) -> Vec<String> {
+    /// The readable feature names (a word, a word pair, a character n-gram) of this text
+    /// that hash to one of `buckets`, at most one per bucket, in the order of `buckets`.
+    pub fn names_for<S: AsRef<str>>(&self, terms: &[S], buckets: &[u32]) -> Vec<String> {
         let mask = (self.dim() - 1) as u64;
-        let mut out = Vec::new();
+        let mut found: Vec<Option<String>> = vec![None; buckets.len()];
+        let mut hit = |h: u64, name: &dyn Fn() -> String| {
+            let b = (h & mask) as u32;
+            if let Some(i) = buckets.iter().position(|&x| x == b) {
+                if found[i].is_none() {
+                    found[i] = Some(name());
+                }
+            }
+        };
         if self.unigrams {
             for t in terms {
-                if (fnv(b'w', &[t.as_ref().as_bytes()]) & mask) as u32 == bucket {
-                    out.push(t.as_ref().to_string());
-                }
+                let t = t.as_ref();
+                hit(fnv(b'w', &[t.as_bytes()]), &|| t.to_string());
             }
         }
         if self.bigrams {
             for w in terms.windows(2) {
                 let (a, b) = (w[0].as_ref(), w[1].as_ref());
-                if (fnv(b'b', &[a.as_bytes(), b.as_bytes()]) & mask) as u32 == bucket {
-                    out.push(format!("{a}{b}"));
-                }
+                hit(fnv(b'b', &[a.as_bytes(), b.as_bytes()]), &|| {
+                    format!("{a}{b}")
+                });
             }
         }
         if self.char_ngrams {
-            let chars: Vec<char> = terms
-                .iter()
-                .flat_map(|t| t.as_ref().chars().filter(|c| is_cjk(*c)).collect::<Vec<_>>())
-                .collect();
+            let mut chars: Vec<char> = Vec::with_capacity(terms.len() * 3);
+            for t in terms {
+                chars.extend(t.as_ref().chars().filter(|c| is_cjk(*c)));
+            }
+            let mut buf = [0u8; 12];
             for n in [2usize, 3] {
                 for win in chars.windows(n) {
-                    let s: String = win.iter().collect();
-                    if (fnv(b'0' + n as u8, &[s.as_bytes()]) & mask) as u32 == bucket {
-                        out.push(s);
+                    let mut len = 0;
+                    for c in win {
+                        len += c.encode_utf8(&mut buf[len..]).len();
                     }
+                    hit(fnv(b'0' + n as u8, &[&buf[..len]]), &|| {
+                        win.iter().collect()
+                    });
                 }
             }
         }
-        out.sort();
-        out.dedup();
-        out
+        found.into_iter().flatten().collect()
     }
 
     /// Sorted distinct buckets with their counts.
@@ -242,6 +255,6 @@ mod tests {
         assert!((n - 1.0).abs() < 1e-4);
         assert!(v.idx.windows(2).all(|w| w[0] < w[1]));
         let b = cfg.buckets(&["路灯"])[0];
-        assert!(cfg.names_for(&terms, b).contains(&"路灯".to_string()));
+        assert!(cfg.names_for(&terms, &[b]).contains(&"路灯".to_string()));
     }
 }

@@ -15,7 +15,7 @@ pub const DEFAULT_TOPICS: &str = include_str!("../../models/topics.toml");
 /// Weight of each `synonyms` entry.
 const SYNONYM_WEIGHT: f32 = 1.5;
 /// Title matches count this much more than body matches.
-const TITLE_BOOST: f32 = 1.5;
+const TITLE_BOOST: f32 = 4.0;
 
 #[derive(Debug, Clone, Deserialize)]
 struct TopicFile {

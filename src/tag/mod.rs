@@ -127,7 +127,9 @@ impl Tagger {
         keywords: Keywords,
         route: Option<LinearModel>,
     ) -> Tagger {
-        let other = keywords.position("other").unwrap_or(keywords.topics.len() - 1);
+        let other = keywords
+            .position("other")
+            .unwrap_or(keywords.topics.len() - 1);
         let topic_index = topic_model
             .as_ref()
             .map(|m| {
@@ -161,43 +163,41 @@ impl Tagger {
     pub fn tag_terms(&self, title: &str, body: &str, text: &str, terms: &[String]) -> Tags {
         let hashes = self.category.cfg.hashes(terms);
         // category
-        let cx = self.category.cfg.vectorize_hashes(&hashes, &self.category.idf);
+        let cx = self
+            .category
+            .cfg
+            .vectorize_hashes(&hashes, &self.category.idf);
         let cp = self.category.probabilities(&cx);
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
         // topic
-        let topic_scores = self.topic_scores(title, body, &hashes, &category, cconf);
         let kw = &self.keywords;
-        let other = kw.position("other").unwrap_or(kw.topics.len() - 1);
-        let mut order: Vec<usize> = (0..topic_scores.len()).filter(|&i| i != other).collect();
-        order.sort_by(|&a, &b| topic_scores[b].total_cmp(&topic_scores[a]));
-        let (best, best_score) = order
-            .first()
-            .map(|&i| (i, topic_scores[i]))
-            .unwrap_or((other, 0.0));
-        let (topic_i, topic_conf) = if best_score >= topics::OTHER_THRESHOLD {
-            (best, best_score.min(1.0))
-        } else {
-            (other, (1.0 - best_score).clamp(0.0, 1.0))
-        };
+        let hits = kw.score(title, body);
+        let model_p = self.topic_probabilities(&hashes);
+        let d = topics::decide(kw, &hits.scores, &model_p, &category, cconf);
+        let (topic_i, topic_conf) = (d.primary, d.confidence);
+        let mut order: Vec<usize> = (0..d.votes.len()).collect();
+        order.sort_by(|&a, &b| d.votes[b].total_cmp(&d.votes[a]));
         let secondary: Vec<Scored> = order
             .iter()
-            .filter(|&&i| i != topic_i && topic_scores[i] >= topics::SECONDARY_THRESHOLD)
+            .filter(|&&i| i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD)
             .take(2)
             .map(|&i| Scored {
                 name: kw.topics[i].id.clone(),
-                score: round3(topic_scores[i].min(1.0)),
+                score: round3(d.votes[i].min(1.0)),
             })
             .collect();
         // evidence: the topic's keywords, then the category's strongest features
-        let hits = kw.score(title, body);
         let mut evidence: Vec<String> = hits.matched[topic_i].iter().take(5).cloned().collect();
-        let top = self.category.top_features(&cx, ci, 3);
-        for (b, _) in top {
-            for n in self.category.cfg.names_for(terms, b).into_iter().take(1) {
-                if !evidence.contains(&n) {
-                    evidence.push(n);
-                }
+        let top: Vec<u32> = self
+            .category
+            .top_features(&cx, ci, 3)
+            .into_iter()
+            .map(|(b, _)| b)
+            .collect();
+        for n in self.category.cfg.names_for(terms, &top) {
+            if !evidence.contains(&n) {
+                evidence.push(n);
             }
         }
         let urgent_terms = urgent::urgent_terms(text);
@@ -216,26 +216,16 @@ impl Tagger {
         }
     }
 
-    /// Combined topic scores (one per keyword topic, `other` included) of a text.
-    pub fn topic_scores(
-        &self,
-        title: &str,
-        body: &str,
-        hashes: &[u64],
-        category: &str,
-        category_conf: f32,
-    ) -> Vec<f32> {
-        let kw = &self.keywords;
-        let hits = kw.score(title, body);
-        let mut model_p = vec![0f32; kw.topics.len()];
+    /// The topic model's probability per keyword topic (zeros without a topic model).
+    pub fn topic_probabilities(&self, hashes: &[u64]) -> Vec<f32> {
+        let mut model_p = vec![0f32; self.keywords.topics.len()];
         if let Some(m) = &self.topic_model {
             let x = m.cfg.vectorize_hashes(hashes, &m.idf);
-            let p = m.probabilities(&x);
-            for (c, pc) in p.into_iter().enumerate() {
+            for (c, pc) in m.probabilities(&x).into_iter().enumerate() {
                 model_p[self.topic_index[c]] += pc;
             }
         }
-        topics::combine(kw, &hits.scores, &model_p, self.topic_model.is_some(), category, category_conf)
+        model_p
     }
 
     /// Keyword scores and model probabilities per topic (in `keywords.topics` order), the
@@ -248,18 +238,20 @@ impl Tagger {
         };
         let terms = segmenter().terms(&text);
         let hashes = self.category.cfg.hashes(&terms);
-        let cx = self.category.cfg.vectorize_hashes(&hashes, &self.category.idf);
+        let cx = self
+            .category
+            .cfg
+            .vectorize_hashes(&hashes, &self.category.idf);
         let (ci, cconf) = self.category.predict(&cx);
         let kw = &self.keywords;
         let hits = kw.score(title, body);
-        let mut model_p = vec![0f32; kw.topics.len()];
-        if let Some(m) = &self.topic_model {
-            let x = m.cfg.vectorize_hashes(&hashes, &m.idf);
-            for (c, pc) in m.probabilities(&x).into_iter().enumerate() {
-                model_p[self.topic_index[c]] += pc;
-            }
-        }
-        (hits.scores, model_p, self.category.classes[ci].clone(), cconf)
+        let model_p = self.topic_probabilities(&hashes);
+        (
+            hits.scores,
+            model_p,
+            self.category.classes[ci].clone(),
+            cconf,
+        )
     }
 
     /// Top three departments: the route model's best, mixed with the topic's defaults.
