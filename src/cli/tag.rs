@@ -267,7 +267,11 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         return train_topics_cmd(&args);
     }
     let t0 = Instant::now();
-    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    let examples = load_all(
+        &args.data,
+        args.text_col.as_deref(),
+        args.label_col.as_deref(),
+    )?;
     eprintln!(
         "loaded {} examples in {:.1}s",
         examples.len(),
@@ -326,10 +330,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         }
     }
     let exclude: HashSet<(String, String)> = match &args.exclude {
-        Some(p) => read_check(p)?
-            .into_iter()
-            .map(|r| (r.file, r.id))
-            .collect(),
+        Some(p) => read_check(p)?.into_iter().map(|r| (r.file, r.id)).collect(),
         None => HashSet::new(),
     };
     let (examples, counts) = bootstrap(&kw, &messages, &exclude);
@@ -381,7 +382,9 @@ pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
     tag_cases(&mut cases);
     let mut writer = store.writer()?;
     store.replace_with(&mut writer, &cases)?;
-    writer.commit().context("cannot commit the re-tagged cases")?;
+    writer
+        .commit()
+        .context("cannot commit the re-tagged cases")?;
     store.reload()?;
     println!(
         "retagged {} cases in {:.1}s",
@@ -396,7 +399,11 @@ pub fn run_eval_classify(args: EvalClassifyArgs) -> Result<ExitCode> {
         Some(p) => LinearModel::load(p)?,
         None => tagger().category.clone(),
     };
-    let examples = load_all(&args.data, args.text_col.as_deref(), args.label_col.as_deref())?;
+    let examples = load_all(
+        &args.data,
+        args.text_col.as_deref(),
+        args.label_col.as_deref(),
+    )?;
     let (conf, unknown) = evaluate(&model, &examples);
     print!("{}", conf.report());
     if unknown > 0 {
@@ -459,7 +466,8 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
         .collect();
     if let Some(path) = &args.dump {
         let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         );
         for (row, m) in &pairs {
             let (title, body) = m.title_body();
@@ -497,9 +505,6 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
         println!("missing messages: {missing}");
     }
     println!("n={}", pairs.len());
-    println!(
-        "accuracy={:.4}",
-        correct as f64 / pairs.len().max(1) as f64
-    );
+    println!("accuracy={:.4}", correct as f64 / pairs.len().max(1) as f64);
     Ok(ExitCode::SUCCESS)
 }

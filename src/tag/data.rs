@@ -131,7 +131,10 @@ pub fn load_labelled(
             .iter()
             .find_map(|c| find(&headers, c))
             .with_context(|| {
-                format!("{}: no label column found (give --label-col)", path.display())
+                format!(
+                    "{}: no label column found (give --label-col)",
+                    path.display()
+                )
             })?,
     };
     let mut raw = Vec::new();

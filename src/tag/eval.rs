@@ -66,13 +66,20 @@ impl Confusion {
     /// A readable report: per-class table and the confusion matrix.
     pub fn report(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<16} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
+        let _ = writeln!(
+            s,
+            "{:<16} {:>9} {:>9} {:>9} {:>8}",
+            "class", "precision", "recall", "f1", "support"
+        );
         for (c, name) in self.classes.iter().enumerate() {
             let (p, r, f, n) = self.prf(c);
             let _ = writeln!(s, "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}", name, p, r, f, n);
         }
         let _ = writeln!(s, "accuracy={:.4} n={}", self.accuracy(), self.total());
-        let _ = writeln!(s, "confusion (rows gold, columns predicted, in class order):");
+        let _ = writeln!(
+            s,
+            "confusion (rows gold, columns predicted, in class order):"
+        );
         for (c, name) in self.classes.iter().enumerate() {
             let row: Vec<String> = self.m[c].iter().map(|x| format!("{x:>5}")).collect();
             let _ = writeln!(s, "{:<16}{}", name, row.join(""));

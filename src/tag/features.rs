@@ -86,7 +86,10 @@ impl FeatureConfig {
         }
         if self.bigrams {
             for w in terms.windows(2) {
-                out.push(fnv(b'b', &[w[0].as_ref().as_bytes(), w[1].as_ref().as_bytes()]));
+                out.push(fnv(
+                    b'b',
+                    &[w[0].as_ref().as_bytes(), w[1].as_ref().as_bytes()],
+                ));
             }
         }
         if self.char_ngrams {
@@ -140,7 +143,12 @@ impl FeatureConfig {
         if self.char_ngrams {
             let chars: Vec<char> = terms
                 .iter()
-                .flat_map(|t| t.as_ref().chars().filter(|c| is_cjk(*c)).collect::<Vec<_>>())
+                .flat_map(|t| {
+                    t.as_ref()
+                        .chars()
+                        .filter(|c| is_cjk(*c))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             for n in [2usize, 3] {
                 for win in chars.windows(n) {

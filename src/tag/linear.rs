@@ -234,15 +234,16 @@ pub fn softmax(s: &[f32], t: f32) -> Vec<f32> {
 
 /// Index and value of the largest element.
 pub fn argmax(p: &[f32]) -> (usize, f32) {
-    p.iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |acc, (i, &v)| {
+    p.iter().enumerate().fold(
+        (0, f32::NEG_INFINITY),
+        |acc, (i, &v)| {
             if v > acc.1 {
                 (i, v)
             } else {
                 acc
             }
-        })
+        },
+    )
 }
 
 /// One-vs-rest L2-loss linear SVM by dual coordinate descent (liblinear `-s 1`), bias as an

@@ -127,7 +127,9 @@ impl Tagger {
         keywords: Keywords,
         route: Option<LinearModel>,
     ) -> Tagger {
-        let other = keywords.position("other").unwrap_or(keywords.topics.len() - 1);
+        let other = keywords
+            .position("other")
+            .unwrap_or(keywords.topics.len() - 1);
         let topic_index = topic_model
             .as_ref()
             .map(|m| {
@@ -161,7 +163,10 @@ impl Tagger {
     pub fn tag_terms(&self, title: &str, body: &str, text: &str, terms: &[String]) -> Tags {
         let hashes = self.category.cfg.hashes(terms);
         // category
-        let cx = self.category.cfg.vectorize_hashes(&hashes, &self.category.idf);
+        let cx = self
+            .category
+            .cfg
+            .vectorize_hashes(&hashes, &self.category.idf);
         let cp = self.category.probabilities(&cx);
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
@@ -235,7 +240,14 @@ impl Tagger {
                 model_p[self.topic_index[c]] += pc;
             }
         }
-        topics::combine(kw, &hits.scores, &model_p, self.topic_model.is_some(), category, category_conf)
+        topics::combine(
+            kw,
+            &hits.scores,
+            &model_p,
+            self.topic_model.is_some(),
+            category,
+            category_conf,
+        )
     }
 
     /// Keyword scores and model probabilities per topic (in `keywords.topics` order), the
@@ -248,7 +260,10 @@ impl Tagger {
         };
         let terms = segmenter().terms(&text);
         let hashes = self.category.cfg.hashes(&terms);
-        let cx = self.category.cfg.vectorize_hashes(&hashes, &self.category.idf);
+        let cx = self
+            .category
+            .cfg
+            .vectorize_hashes(&hashes, &self.category.idf);
         let (ci, cconf) = self.category.predict(&cx);
         let kw = &self.keywords;
         let hits = kw.score(title, body);
@@ -259,7 +274,12 @@ impl Tagger {
                 model_p[self.topic_index[c]] += pc;
             }
         }
-        (hits.scores, model_p, self.category.classes[ci].clone(), cconf)
+        (
+            hits.scores,
+            model_p,
+            self.category.classes[ci].clone(),
+            cconf,
+        )
     }
 
     /// Top three departments: the route model's best, mixed with the topic's defaults.

@@ -50,8 +50,13 @@ pub fn load_route(path: &Path) -> Result<Vec<RouteExample>> {
     })?;
     let date = find(&DATE_COLS);
     let title = find(&TITLE_COLS);
-    let body = find(&BODY_COLS)
-        .with_context(|| format!("{}: no text column ({})", path.display(), BODY_COLS.join(" / ")))?;
+    let body = find(&BODY_COLS).with_context(|| {
+        format!(
+            "{}: no text column ({})",
+            path.display(),
+            BODY_COLS.join(" / ")
+        )
+    })?;
     let mut raw = Vec::new();
     for (row, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: row {}: bad csv", path.display(), row + 1))?;
@@ -125,7 +130,10 @@ pub fn route_accuracy(model: &LinearModel, test: &[Example]) -> (f64, f64) {
                 .take(3)
                 .map(|&i| model.classes[i].as_str())
                 .collect();
-            (top.first() == Some(&e.label.as_str()), top.contains(&e.label.as_str()))
+            (
+                top.first() == Some(&e.label.as_str()),
+                top.contains(&e.label.as_str()),
+            )
         })
         .collect();
     let n = hits.len().max(1) as f64;

@@ -130,7 +130,10 @@ impl Message {
     /// Title and body for keyword matching (tokens joined for pre-segmented rows).
     pub fn title_body(&self) -> (String, String) {
         match &self.tokens {
-            Some(t) => (String::new(), t.split_whitespace().collect::<Vec<_>>().join("")),
+            Some(t) => (
+                String::new(),
+                t.split_whitespace().collect::<Vec<_>>().join(""),
+            ),
             None => (self.title.clone(), self.body.clone()),
         }
     }
@@ -196,8 +199,8 @@ pub struct CheckRow {
 
 /// Reads `file,id,topic` rows.
 pub fn read_check(path: &Path) -> Result<Vec<CheckRow>> {
-    let mut rdr = csv::Reader::from_path(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut rdr =
+        csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut out = Vec::new();
     for (row, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: row {}: bad csv", path.display(), row + 1))?;
