@@ -68,10 +68,13 @@ impl Default for ClusterParams {
     }
 }
 
+/// Most candidate pairs examined per case.
+const MAX_CANDIDATES: usize = 400;
+
 /// Edges (i < j, cosine) between similar cases, strongest first.
 pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u32, f32)> {
     let n = docs.len();
-    let max_df = ((n as f32 * params.max_df_fraction) as usize).max(50);
+    let max_df = ((n as f32 * params.max_df_fraction) as usize).clamp(50, 1000);
     // The probe features of each case: its strongest ones.
     let probes: Vec<Vec<u32>> = docs
         .par_iter()
@@ -92,11 +95,18 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
     let mut edges: Vec<(u32, u32, f32)> = (0..n)
         .into_par_iter()
         .flat_map_iter(|i| {
+            // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
+            // hotspot stays connected through each member's first few hundred neighbours).
+            let mut lists: Vec<&Vec<u32>> =
+                probes[i].iter().filter_map(|f| postings.get(f)).collect();
+            lists.sort_by_key(|l| l.len());
             let mut cand: Vec<u32> = Vec::new();
-            for f in &probes[i] {
-                if let Some(list) = postings.get(f) {
-                    let start = list.partition_point(|&j| j as usize <= i);
-                    cand.extend_from_slice(&list[start..]);
+            for list in lists {
+                let start = list.partition_point(|&j| j as usize <= i);
+                let room = MAX_CANDIDATES.saturating_sub(cand.len());
+                cand.extend(list[start..].iter().take(room));
+                if cand.len() >= MAX_CANDIDATES {
+                    break;
                 }
             }
             cand.sort_unstable();
