@@ -15,6 +15,9 @@ use crate::index::CaseStore;
 use crate::model::{Case, RecordType};
 use crate::pipeline::{ingest_paths, IngestOptions};
 use crate::report::{self, Format, ReportOptions, YearMonth};
+use crate::search::similar::similar_to_text;
+use crate::search::{search, SearchRequest};
+use crate::tag::tag_text;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -132,6 +135,53 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         docs
     );
 
+    section("2. 检索 search: 停水");
+    let mut req = SearchRequest::new("停水");
+    req.limit = 3;
+    let found = search(&store, &req)?;
+    println!("  共 {} 件", found.total_hits);
+    for h in &found.hits {
+        println!(
+            "  [{}] {} {}",
+            h.id,
+            h.department.as_deref().unwrap_or("-"),
+            h.snippet_marked
+        );
+    }
+
+    let complaint = "我家小区附近的路灯已经坏了半个月，晚上一片漆黑，希望尽快维修";
+    section(&format!("3. 相似案例 similar: {complaint}"));
+    for s in similar_to_text(&store, complaint, 3)? {
+        println!(
+            "  [{}] {} {}",
+            s.id,
+            s.department.as_deref().unwrap_or("-"),
+            s.narrative_excerpt
+        );
+        if let Some(r) = &s.reply_excerpt {
+            println!("      处理结果：{r}");
+        }
+    }
+
+    let new_case = "S41省道新江镇路段山体塌方，树木倒在路上，车辆无法通行";
+    section(&format!("4. 自动分类 tag: {new_case}"));
+    let tags = tag_text(new_case);
+    println!(
+        "  一级分类 {}（{:.2}），热点主题 {}（{:.2}），紧急 {}",
+        tags.category,
+        tags.category_confidence,
+        tags.topic,
+        tags.topic_confidence,
+        if tags.urgent { "是" } else { "否" }
+    );
+    let depts: Vec<&str> = tags
+        .department_suggestions
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    println!("  建议承办单位：{}", depts.join("、"));
+    println!("  依据：{}", tags.evidence.join("、"));
+
     let Some(month) = latest_month(&cases, 50) else {
         println!("\n(no dated work orders in the corpus: no monthly report)");
         return Ok(ExitCode::SUCCESS);
@@ -143,7 +193,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         .collect();
 
     section(&format!(
-        "2. 热点 hotspots: {month}，{} 件",
+        "5. 热点 hotspots: {month}，{} 件",
         month_cases.len()
     ));
     let hotspots = find_hotspots(
@@ -160,7 +210,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         );
     }
 
-    section(&format!("3. 月报 report: {month}"));
+    section(&format!("6. 月报 report: {month}"));
     let opts = ReportOptions::default();
     let built = report::build_month(&cases, month, &opts);
     let md = out.join(format!("report-{month}.md"));
