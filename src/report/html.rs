@@ -8,21 +8,8 @@ use super::charts;
 use super::outline::{outline, Block, Table};
 use super::MonthlyReport;
 
-/// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML (the one escaper, shared with search snippets).
+pub use crate::search::snippet::html_escape as escape;
 
 const CSS: &str = r#"
 :root { --ink: #222; --muted: #666; --rule: #c8c8c8; --accent: #b22222; }

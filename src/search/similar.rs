@@ -397,6 +397,22 @@ pub struct SimilarEval {
     pub per_label: Vec<(String, f64, usize)>,
 }
 
+impl SimilarEval {
+    /// The evaluation from the summed precision over `n` queries and per-label (sum, count).
+    fn from_sums<L: ToString>(n: usize, total: f64, per: HashMap<L, (f64, usize)>) -> SimilarEval {
+        let mut per_label: Vec<(String, f64, usize)> = per
+            .into_iter()
+            .map(|(l, (s, c))| (l.to_string(), s / c as f64, c))
+            .collect();
+        per_label.sort_by_key(|b| std::cmp::Reverse(b.2));
+        SimilarEval {
+            n,
+            precision_at_10: total / n.max(1) as f64,
+            per_label,
+        }
+    }
+}
+
 /// Precision@k through the store path ([`similar_to_id`]: BM25 candidates, cosine, vote)
 /// over labelled cases put in an in-memory store.
 pub fn evaluate_via_store(cases: &[Case], k: usize) -> Result<SimilarEval> {
@@ -422,16 +438,7 @@ pub fn evaluate_via_store(cases: &[Case], k: usize) -> Result<SimilarEval> {
         e.0 += p;
         e.1 += 1;
     }
-    let mut per_label: Vec<(String, f64, usize)> = per
-        .into_iter()
-        .map(|(l, (s, c))| (l.to_string(), s / c as f64, c))
-        .collect();
-    per_label.sort_by_key(|b| std::cmp::Reverse(b.2));
-    Ok(SimilarEval {
-        n: cases.len(),
-        precision_at_10: total / cases.len().max(1) as f64,
-        per_label,
-    })
+    Ok(SimilarEval::from_sums(cases.len(), total, per))
 }
 
 /// Exact k-nearest-neighbour precision by label over labelled cases (each case against all
@@ -518,14 +525,5 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
         e.0 += p;
         e.1 += 1;
     }
-    let mut per_label: Vec<(String, f64, usize)> = per
-        .into_iter()
-        .map(|(l, (s, c))| (l.to_string(), s / c as f64, c))
-        .collect();
-    per_label.sort_by_key(|b| std::cmp::Reverse(b.2));
-    Ok(SimilarEval {
-        n: cases.len(),
-        precision_at_10: total / cases.len().max(1) as f64,
-        per_label,
-    })
+    Ok(SimilarEval::from_sums(cases.len(), total, per))
 }
