@@ -8,22 +8,10 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hotline::index::CaseStore;
-use hotline::search::recall::load_shared_cases;
+use hotline::search::recall::{load_shared_cases, DEFAULT_WORDS};
 use hotline::search::{build_query, search, SearchRequest};
 use tantivy::collector::TopDocs;
 
-const ONE: [&str; 10] = [
-    "路灯",
-    "停水",
-    "噪音",
-    "物业",
-    "拖欠工资",
-    "幼儿园",
-    "公交",
-    "学位",
-    "油烟",
-    "拆迁",
-];
 const TWO: [&str; 10] = [
     "小区 停车",
     "拖欠 工资",
@@ -164,7 +152,7 @@ fn bench(c: &mut Criterion) {
         dir.display()
     );
     for (name, qs) in [
-        ("1-term", &ONE[..]),
+        ("1-term", &DEFAULT_WORDS[..10]),
         ("2-term", &TWO[..]),
         ("3-term", &THREE[..]),
     ] {
@@ -182,7 +170,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("search");
     g.sample_size(20);
     for (name, qs) in [
-        ("1-term", &ONE[..]),
+        ("1-term", &DEFAULT_WORDS[..10]),
         ("2-term", &TWO[..]),
         ("3-term", &THREE[..]),
     ] {

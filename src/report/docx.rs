@@ -229,6 +229,20 @@ fn table(t: &Table) -> DocxTable {
 }
 
 /// Renders the report as a .docx file's bytes.
+/// A section heading in `style`, indented like the body and kept with the next paragraph.
+fn heading(text: String, style: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(Run::new().add_text(text))
+        .style(style)
+        .indent(
+            None,
+            Some(SpecialIndentType::FirstLine(first_line(32))),
+            None,
+            None,
+        )
+        .keep_next(true)
+}
+
 pub fn render(report: &MonthlyReport) -> Result<Vec<u8>> {
     let mut doc = styles(Docx::new())
         .default_fonts(fonts("仿宋"))
@@ -267,30 +281,8 @@ pub fn render(report: &MonthlyReport) -> Result<Vec<u8>> {
                         .align(AlignmentType::Center),
                 )
             }
-            Block::Heading1(t) => doc.add_paragraph(
-                Paragraph::new()
-                    .add_run(Run::new().add_text(t))
-                    .style("Heading1")
-                    .indent(
-                        None,
-                        Some(SpecialIndentType::FirstLine(first_line(32))),
-                        None,
-                        None,
-                    )
-                    .keep_next(true),
-            ),
-            Block::Heading2(t) => doc.add_paragraph(
-                Paragraph::new()
-                    .add_run(Run::new().add_text(t))
-                    .style("Heading2")
-                    .indent(
-                        None,
-                        Some(SpecialIndentType::FirstLine(first_line(32))),
-                        None,
-                        None,
-                    )
-                    .keep_next(true),
-            ),
+            Block::Heading1(t) => doc.add_paragraph(heading(t, "Heading1")),
+            Block::Heading2(t) => doc.add_paragraph(heading(t, "Heading2")),
             Block::Para(t) => doc.add_paragraph(body(&t, 32, true)),
             Block::Item(t) => {
                 pending_list += 1;

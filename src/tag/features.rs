@@ -69,6 +69,25 @@ impl Default for FeatureConfig {
     }
 }
 
+/// Calls `f` with the hash and the characters of every CJK character 2- and 3-gram of the
+/// joined terms (the same for raw and pre-segmented text).
+fn for_each_char_ngram<S: AsRef<str>>(terms: &[S], mut f: impl FnMut(u64, &[char])) {
+    let mut chars: Vec<char> = Vec::with_capacity(terms.len() * 3);
+    for t in terms {
+        chars.extend(t.as_ref().chars().filter(|c| is_cjk(*c)));
+    }
+    let mut buf = [0u8; 12];
+    for n in [2usize, 3] {
+        for win in chars.windows(n) {
+            let mut len = 0;
+            for c in win {
+                len += c.encode_utf8(&mut buf[len..]).len();
+            }
+            f(fnv(b'0' + n as u8, &[&buf[..len]]), win);
+        }
+    }
+}
+
 impl FeatureConfig {
     /// The number of buckets.
     pub fn dim(&self) -> usize {
@@ -93,21 +112,7 @@ impl FeatureConfig {
             }
         }
         if self.char_ngrams {
-            // CJK characters of the joined terms: the same for raw and pre-segmented text
-            let mut chars: Vec<char> = Vec::with_capacity(terms.len() * 3);
-            for t in terms {
-                chars.extend(t.as_ref().chars().filter(|c| is_cjk(*c)));
-            }
-            let mut buf = [0u8; 12];
-            for n in [2usize, 3] {
-                for win in chars.windows(n) {
-                    let mut len = 0;
-                    for c in win {
-                        len += c.encode_utf8(&mut buf[len..]).len();
-                    }
-                    out.push(fnv(b'0' + n as u8, &[&buf[..len]]));
-                }
-            }
+            for_each_char_ngram(terms, |h, _| out.push(h));
         }
         out
     }
@@ -149,22 +154,7 @@ impl FeatureConfig {
             }
         }
         if self.char_ngrams {
-            let mut chars: Vec<char> = Vec::with_capacity(terms.len() * 3);
-            for t in terms {
-                chars.extend(t.as_ref().chars().filter(|c| is_cjk(*c)));
-            }
-            let mut buf = [0u8; 12];
-            for n in [2usize, 3] {
-                for win in chars.windows(n) {
-                    let mut len = 0;
-                    for c in win {
-                        len += c.encode_utf8(&mut buf[len..]).len();
-                    }
-                    hit(fnv(b'0' + n as u8, &[&buf[..len]]), &|| {
-                        win.iter().collect()
-                    });
-                }
-            }
+            for_each_char_ngram(terms, |h, win| hit(h, &|| win.iter().collect()));
         }
         found.into_iter().flatten().collect()
     }
