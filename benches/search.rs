@@ -1,7 +1,16 @@
 //! Query latency of `hotline search` on the shared datasets replicated (with new ids) to
-//! `HOTLINE_BENCH_N` cases (default 100,000): p50 / p99 of 1-, 2- and 3-term queries, top 10,
-//! for the bare tantivy query and for the full search (count, snippets), and the index size.
-//! The index is built once into `target/bench-index-N` and reused. Skips without ../shared.
+//! `HOTLINE_BENCH_N` cases (default 100,000): p50 / p99 / max of 1-, 2- and 3-term queries
+//! (30 queries each), top 10, for the bare tantivy query and for the full search (exact total
+//! count, stored documents, snippets), the index size on disk, and where the time of the
+//! slowest queries goes.
+//!
+//! The index is built once (no tagging: the queries do not use tags) into
+//! `target/bench-index-N-<format>`, where `<format>` hashes the schema and the tokenizer's
+//! output on a probe text, and is reused by later runs; a `complete` marker file says the build
+//! finished. `HOTLINE_BENCH_ROUNDS` (default 10) sets the timed rounds over the 30 queries of
+//! each size; `HOTLINE_BENCH_QUICK=1` skips the criterion part. Skips without ../shared.
+//!
+//! `HOTLINE_SHARED=/work/shared HOTLINE_BENCH_N=1000000 HOTLINE_BENCH_QUICK=1 cargo bench --bench search`
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -10,9 +19,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hotline::index::CaseStore;
 use hotline::search::recall::{load_shared_cases, DEFAULT_WORDS};
 use hotline::search::{build_query, search, SearchRequest};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 
-const TWO: [&str; 10] = [
+const TWO: [&str; 30] = [
     "小区 停车",
     "拖欠 工资",
     "路灯 不亮",
@@ -23,8 +32,28 @@ const TWO: [&str; 10] = [
     "油烟 烧烤",
     "拆迁 补偿",
     "开发商 交房",
+    "停水 小区",
+    "垃圾 清运",
+    "房产证 办理",
+    "城管 占道",
+    "农民工 工资",
+    "医保 报销",
+    "渣土车 扬尘",
+    "广场舞 噪音",
+    "消防通道 堵塞",
+    "地铁 站",
+    "教育局 学校",
+    "派出所 报警",
+    "住建局 投诉",
+    "洛南县 道路",
+    "商州区 小区",
+    "高铁站 交通",
+    "幼儿园 收费",
+    "停电 通知",
+    "电梯 故障",
+    "房屋 漏水",
 ];
-const THREE: [&str; 10] = [
+const THREE: [&str; 30] = [
     "小区 停车 收费",
     "拖欠 农民工 工资",
     "路灯 不亮 晚上",
@@ -35,42 +64,98 @@ const THREE: [&str; 10] = [
     "油烟 烧烤 扰民",
     "拆迁 补偿 安置",
     "开发商 交房 延期",
+    "小区 停水 通知",
+    "垃圾 清运 小区",
+    "房产证 办理 开发商",
+    "城管 占道 经营",
+    "医保 报销 医院",
+    "渣土车 扬尘 道路",
+    "广场舞 噪音 晚上",
+    "消防通道 堵塞 车辆",
+    "地铁 站 出口",
+    "教育局 学校 收费",
+    "派出所 报警 处理",
+    "住建局 小区 质量",
+    "洛南县 道路 修建",
+    "商州区 小区 物业",
+    "高铁站 公交 线路",
+    "幼儿园 收费 标准",
+    "停电 小区 居民",
+    "电梯 故障 物业",
+    "房屋 漏水 维修",
+    "工地 施工 噪音",
 ];
 
-fn bench_n() -> usize {
-    std::env::var("HOTLINE_BENCH_N")
+/// Bumped when the way this bench builds its index changes.
+const BENCH_FORMAT: u32 = 2;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(100_000)
+        .unwrap_or(default)
 }
 
 fn dir_size(p: &Path) -> u64 {
     std::fs::read_dir(p)
         .map(|rd| {
             rd.filter_map(Result::ok)
-                .map(|e| {
-                    let m = e.metadata().map(|m| m.len()).unwrap_or(0);
-                    if e.path().is_dir() {
-                        dir_size(&e.path())
-                    } else {
-                        m
-                    }
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
                 })
                 .sum()
         })
         .unwrap_or(0)
 }
 
+/// FNV-1a of the schema, the tokenizer's output on a probe text and [`BENCH_FORMAT`]: an index
+/// built by another schema or tokenizer gets another directory.
+fn format_key() -> u64 {
+    let (schema, _) = hotline::index::schema();
+    let probe = hotline::index::tokenizer::index_tokens(
+        "市民反映丽发新城小区路灯不亮，拖欠农民工工资３个月，ＡＢＣ公交车站😀",
+    );
+    let text = format!(
+        "{}|{probe:?}|{BENCH_FORMAT}",
+        serde_json::to_string(&schema).unwrap_or_default()
+    );
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+fn index_dir(n: usize) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "target/bench-index-{n}-{:08x}",
+        format_key() as u32
+    ))
+}
+
+/// Opens the cached index of `n` cases, or builds it (all threads, large writer budget, no
+/// tagging) and marks it complete.
 fn build(n: usize, dir: &Path) -> CaseStore {
-    let store = CaseStore::open(dir).expect("open bench index");
-    if store.len() as usize >= n {
-        return store;
+    let marker = dir.join("complete");
+    if marker.is_file() {
+        let store = CaseStore::open(dir).expect("open bench index");
+        if store.len() as usize == n {
+            eprintln!("reusing {} ({} cases)", dir.display(), n);
+            return store;
+        }
     }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).expect("remove incomplete bench index");
+    }
+    let store = CaseStore::open(dir).expect("open bench index");
     let shared = hotline::testdata::shared_dir().expect("shared datasets");
     let base = load_shared_cases(&shared).expect("load datasets");
     let t = Instant::now();
-    let mut writer = store.writer().expect("writer");
-    writer.delete_all_documents().expect("clear");
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let writer: tantivy::IndexWriter = store
+        .index()
+        .writer_with_num_threads(threads, 1 << 30)
+        .expect("writer");
     let mut k = 0;
     'outer: for round in 0.. {
         for c in &base {
@@ -79,21 +164,26 @@ fn build(n: usize, dir: &Path) -> CaseStore {
             }
             let mut c = c.clone();
             c.id = format!("{}-r{round}", c.id);
-            let doc = store.to_doc(&c, "bench").expect("doc");
+            let doc = store
+                .into_doc(c, hotline::index::hash64("bench"))
+                .expect("doc");
             writer.add_document(doc).expect("add");
             k += 1;
             if k % 100_000 == 0 {
-                eprintln!("  indexed {k}");
+                eprintln!("  indexed {k} in {:.0}s", t.elapsed().as_secs_f64());
             }
         }
     }
+    let mut writer = writer;
     writer.commit().expect("commit");
     writer.wait_merging_threads().expect("merge");
     let store = CaseStore::open(dir).expect("reopen");
-    eprintln!(
-        "built {} cases in {:.1}s",
+    std::fs::write(&marker, format!("{n}\n")).expect("marker");
+    println!(
+        "built {} cases in {:.1}s ({threads} threads, {} base cases)",
         store.len(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        base.len()
     );
     store
 }
@@ -104,8 +194,18 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
-/// p50 and p99 in ms, and the query with the slowest median.
-fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> (f64, f64, String) {
+struct Latency {
+    p50: f64,
+    p99: f64,
+    max: f64,
+    count: usize,
+    /// (median ms, query) of the slowest queries, slowest first.
+    slowest: Vec<(f64, String)>,
+}
+
+/// Latencies in ms over `rounds` passes of `queries`: the full search, or only the tantivy
+/// top-10 query.
+fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> Latency {
     let searcher = store.reader().searcher();
     let mut v = Vec::new();
     let mut per: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
@@ -127,14 +227,66 @@ fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> 
             per[qi].push(ms);
         }
     }
-    let slowest = per
+    let mut slowest: Vec<(f64, String)> = per
         .iter_mut()
-        .enumerate()
-        .map(|(i, p)| (percentile(p, 0.5), i))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(m, i)| format!("{} ({m:.2} ms)", queries[i]))
-        .unwrap_or_default();
-    (percentile(&mut v, 0.5), percentile(&mut v, 0.99), slowest)
+        .zip(queries)
+        .map(|(p, q)| (percentile(p, 0.5), q.to_string()))
+        .collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    slowest.truncate(3);
+    Latency {
+        p50: percentile(&mut v, 0.5),
+        p99: percentile(&mut v, 0.99),
+        max: v.iter().copied().fold(0.0, f64::max),
+        count: v.len(),
+        slowest,
+    }
+}
+
+/// Median ms of `f` over `reps` runs.
+fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    percentile(&mut v, 0.5)
+}
+
+/// Where the time of one query goes: building the query, top 10 alone, exact count alone,
+/// both together, the full search (adds stored documents and snippets).
+fn phases(store: &CaseStore, q: &str) -> String {
+    let searcher = store.reader().searcher();
+    let req = SearchRequest::new(q);
+    let (query, _) = build_query(store, &req).expect("query");
+    let build = median_ms(20, || {
+        std::hint::black_box(build_query(store, &req).expect("query"));
+    });
+    let top = || TopDocs::with_limit(10).order_by_score();
+    let top_ms = median_ms(10, || {
+        std::hint::black_box(searcher.search(&*query, &top()).expect("top"));
+    });
+    let mut total = 0;
+    let count_ms = median_ms(10, || {
+        total = searcher.search(&*query, &Count).expect("count");
+    });
+    let both_ms = median_ms(10, || {
+        std::hint::black_box(searcher.search(&*query, &(Count, top())).expect("both"));
+    });
+    let full_ms = median_ms(10, || {
+        std::hint::black_box(search(store, &req).expect("search"));
+    });
+    format!(
+        "{q:<14} hits {total:>7}: build {build:.3} | top10 {top_ms:.3} | count {count_ms:.3} | both {both_ms:.3} | full {full_ms:.3} ms"
+    )
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn bench(c: &mut Criterion) {
@@ -142,38 +294,48 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipped: ../shared not found (set HOTLINE_SHARED)");
         return;
     }
-    let n = bench_n();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-index-{n}"));
+    let n = env_usize("HOTLINE_BENCH_N", 100_000);
+    let rounds = env_usize("HOTLINE_BENCH_ROUNDS", 10).max(1);
+    let dir = index_dir(n);
     let store = build(n, &dir);
+    let searcher = store.reader().searcher();
     println!(
-        "index: {} cases, {:.1} MiB on disk ({})",
+        "index: {} cases, {} segments, {:.1} MiB on disk ({})",
         store.len(),
+        searcher.segment_readers().len(),
         dir_size(&dir) as f64 / 1024.0 / 1024.0,
         dir.display()
     );
-    for (name, qs) in [
-        ("1-term", &DEFAULT_WORDS[..10]),
+    println!("load average before: {}", loadavg());
+    let sizes: [(&str, &[&str]); 3] = [
+        ("1-term", &DEFAULT_WORDS[..]),
         ("2-term", &TWO[..]),
         ("3-term", &THREE[..]),
-    ] {
-        // warm up
-        latencies(&store, qs, 2, true);
-        let (p50, p99, slow) = latencies(&store, qs, 30, false);
-        let (f50, f99, fslow) = latencies(&store, qs, 10, true);
+    ];
+    for (name, qs) in sizes {
+        // warm the page cache and the synonym tables
+        latencies(&store, qs, 1, true);
+        let q = latencies(&store, qs, rounds, false);
+        let f = latencies(&store, qs, rounds, true);
         println!(
-            "{name}: query top10 p50={p50:.3} ms p99={p99:.3} ms (slowest {slow}) | full search (count+snippets) p50={f50:.3} ms p99={f99:.3} ms (slowest {fslow})"
+            "{name}: top10 query  p50={:.3} p99={:.3} max={:.3} ms ({} runs)",
+            q.p50, q.p99, q.max, q.count
         );
+        println!(
+            "{name}: full search  p50={:.3} p99={:.3} max={:.3} ms ({} runs; count, docs, snippets)",
+            f.p50, f.p99, f.max, f.count
+        );
+        for (_, q) in &f.slowest {
+            println!("    {}", phases(&store, q));
+        }
     }
+    println!("load average after: {}", loadavg());
     if std::env::var_os("HOTLINE_BENCH_QUICK").is_some() {
         return;
     }
     let mut g = c.benchmark_group("search");
     g.sample_size(20);
-    for (name, qs) in [
-        ("1-term", &DEFAULT_WORDS[..10]),
-        ("2-term", &TWO[..]),
-        ("3-term", &THREE[..]),
-    ] {
+    for (name, qs) in sizes {
         g.bench_function(name, |b| {
             let mut i = 0;
             b.iter(|| {

@@ -18,9 +18,11 @@ use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EnableScoring, Occur, Query, RangeQuery, RegexQuery, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DateTime, DocAddress, Order, Term};
+use tantivy::{DateTime, DocAddress, DocSet, Order, SeekDangerResult, Term, TERMINATED};
 
 use crate::index::{to_tantivy_date, CaseStore};
 use crate::model::{Case, Kind};
@@ -170,13 +172,45 @@ pub fn build_query(
     store: &CaseStore,
     req: &SearchRequest,
 ) -> Result<(Box<dyn Query>, Vec<String>)> {
+    let built = build_search_query(store, req)?;
+    let q = if built.proximity.is_empty() {
+        built.matching
+    } else {
+        let prox: Vec<(Occur, Box<dyn Query>)> = built
+            .proximity
+            .into_iter()
+            .map(|q| (Occur::Should, q))
+            .collect();
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, built.matching),
+            (Occur::Should, Box::new(BooleanQuery::new(prox))),
+        ]))
+    };
+    Ok((q, built.terms))
+}
+
+/// A request's query in the parts [`search`] runs separately.
+pub struct SearchQuery {
+    /// Text query and filters: which cases match, and their BM25 score.
+    pub matching: Box<dyn Query>,
+    /// Proximity clauses whose scores add to a match's score (empty when not used).
+    pub proximity: Vec<Box<dyn Query>>,
+    /// Normalized words to highlight.
+    pub terms: Vec<String>,
+}
+
+/// The query of a request, with the proximity boost kept apart so that it is computed for
+/// the best candidates only, not for every match.
+pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<SearchQuery> {
     let f = store.fields();
     let parsed = query::parse(&req.query);
     let mut builder = QueryBuilder::new(f, Some(synonyms::synonyms()), req.options);
-    let text = builder.build(&parsed);
+    let text = builder.build_split(&parsed);
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if let Some(q) = text {
-        must.push((Occur::Must, q));
+    let mut proximity = Vec::new();
+    if let Some(t) = text {
+        must.push((Occur::Must, t.matching));
+        proximity = t.proximity;
     }
     let flt = &req.filters;
     if flt.from.is_some() || flt.to.is_some() {
@@ -202,12 +236,87 @@ pub fn build_query(
     if let Some(t) = &flt.town {
         must.push((Occur::Must, contains(f.town, t)?));
     }
-    let q: Box<dyn Query> = match must.len() {
+    let matching: Box<dyn Query> = match must.len() {
         0 => Box::new(AllQuery),
-        1 if must[0].0 == Occur::Must => must.pop().expect("one").1,
+        1 => must.pop().expect("one").1,
         _ => Box::new(BooleanQuery::new(must)),
     };
-    Ok((q, builder.highlight_terms))
+    Ok(SearchQuery {
+        matching,
+        proximity,
+        terms: builder.highlight_terms,
+    })
+}
+
+/// How many of the best matches by BM25 alone are rescored with the proximity boost. The
+/// boost reorders cases among the best ones; a case below this depth would need a proximity
+/// score larger than the BM25 gap to the top to enter the first page.
+pub const RESCORE_DEPTH: usize = 200;
+
+/// The best `offset + limit` matches of `q` by score, the proximity clauses added to the
+/// BM25 score of the best [`RESCORE_DEPTH`] (or more) matches.
+fn top_by_score(
+    searcher: &tantivy::Searcher,
+    q: &SearchQuery,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<(f32, DocAddress)>> {
+    if q.proximity.is_empty() {
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_score();
+        return Ok(searcher.search(&*q.matching, &top)?);
+    }
+    let depth = (offset + limit).max(RESCORE_DEPTH);
+    let mut cands: Vec<(f32, DocAddress)> = searcher.search(
+        &*q.matching,
+        &TopDocs::with_limit(depth).order_by_score(),
+    )?;
+    cands.sort_by_key(|(_, a)| (a.segment_ord, a.doc_id));
+    let weights = q
+        .proximity
+        .iter()
+        .map(|p| p.weight(EnableScoring::enabled_from_searcher(searcher)))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut start = 0;
+    while start < cands.len() {
+        let seg = cands[start].1.segment_ord;
+        let end = start + cands[start..].partition_point(|(_, a)| a.segment_ord == seg);
+        let reader = searcher.segment_reader(seg);
+        for w in &weights {
+            let mut scorer = w.scorer(reader, 1.0)?;
+            // Docs below `bound` do not match; `valid` says the scorer stands on a match.
+            let mut bound = scorer.doc();
+            let mut valid = true;
+            for (score, addr) in &mut cands[start..end] {
+                let doc = addr.doc_id;
+                if doc < bound || bound == TERMINATED {
+                    continue;
+                }
+                if valid && doc == scorer.doc() {
+                    *score += scorer.score();
+                    continue;
+                }
+                match scorer.seek_danger(doc) {
+                    SeekDangerResult::Found => {
+                        *score += scorer.score();
+                        valid = true;
+                        bound = doc;
+                    }
+                    SeekDangerResult::SeekLowerBound(next) => {
+                        valid = false;
+                        bound = next;
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    cands.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then((a.1.segment_ord, a.1.doc_id).cmp(&(b.1.segment_ord, b.1.doc_id)))
+    });
+    Ok(cands.into_iter().skip(offset).take(limit).collect())
 }
 
 fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
@@ -229,23 +338,23 @@ fn contains(field: tantivy::schema::Field, value: &str) -> Result<Box<dyn Query>
     ])))
 }
 
-/// Runs a search.
+/// Runs a search. The total is exact: counted apart from the ranking (without scores),
+/// so that the ranking can skip the blocks of matches that cannot reach the first page.
 pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
-    let (query, terms) = build_query(store, req)?;
+    let q = build_search_query(store, req)?;
+    let terms = &q.terms;
     let searcher = store.reader().searcher();
     let limit = req.limit.max(1);
     let (total_hits, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
         SortBy::Relevance => {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(req.offset)
-                .order_by_score();
-            searcher.search(&*query, &(Count, top))?
+            let top = top_by_score(&searcher, &q, limit, req.offset)?;
+            (q.matching.count(&searcher)?, top)
         }
         SortBy::Date => {
             let top = TopDocs::with_limit(limit)
                 .and_offset(req.offset)
                 .order_by_fast_field::<DateTime>("received_at", Order::Desc);
-            let (n, docs) = searcher.search(&*query, &(Count, top))?;
+            let (n, docs) = searcher.search(&*q.matching, &(Count, top))?;
             (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
         }
     };
@@ -253,7 +362,7 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
     for (score, addr) in addrs {
         let doc = searcher.doc(addr)?;
         let case = store.case_from_doc(&doc)?;
-        let snip = snippet::best_snippet(&case, &terms, snippet::DEFAULT_WIDTH);
+        let snip = snippet::best_snippet(&case, terms, snippet::DEFAULT_WIDTH);
         hits.push(Hit {
             id: case.id.clone(),
             score,

@@ -184,8 +184,28 @@ impl<'a> QueryBuilder<'a> {
         }
     }
 
-    /// The text query (None when the query asks for nothing: match all, then filter).
+    /// The text query (None when the query asks for nothing: match all, then filter), with
+    /// the proximity boost as an optional clause.
     pub fn build(&mut self, q: &ParsedQuery) -> Option<Box<dyn Query>> {
+        let built = self.build_split(q)?;
+        if built.proximity.is_empty() {
+            return Some(built.matching);
+        }
+        let prox: Vec<(Occur, Box<dyn Query>)> = built
+            .proximity
+            .into_iter()
+            .map(|q| (Occur::Should, q))
+            .collect();
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, built.matching),
+            (Occur::Should, Box::new(BooleanQuery::new(prox))),
+        ])))
+    }
+
+    /// The text query split in two: the query that decides which cases match (and their BM25
+    /// score), and the proximity clauses that only add to the score of a matching case. The
+    /// score of [`QueryBuilder::build`] is the first's score plus the sum of the second's.
+    pub fn build_split(&mut self, q: &ParsedQuery) -> Option<TextQuery> {
         if q.clauses.is_empty() {
             return None;
         }
@@ -194,36 +214,47 @@ impl<'a> QueryBuilder<'a> {
         for c in &q.clauses {
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for item in &c.alternatives {
-                let (query, words) = self.item_query(item, !c.negated);
-                alts.push(query);
+                let (leaves, words) = self.item_query(item, !c.negated);
+                alts.extend(leaves);
                 if !c.negated && c.alternatives.len() == 1 {
                     sequence.extend(words);
                 }
             }
-            let query = if alts.len() == 1 {
-                alts.pop().expect("one alternative")
-            } else {
-                Box::new(BooleanQuery::union(alts))
-            };
             subs.push((
                 if c.negated {
                     Occur::MustNot
                 } else {
                     Occur::Must
                 },
-                query,
+                union(alts),
             ));
         }
+        let mut proximity = Vec::new();
         if !q.has_positive() {
             subs.push((Occur::Must, Box::new(AllQuery)));
         } else if sequence.len() >= 2 && self.opts.proximity_boost > 0.0 {
-            subs.push((Occur::Should, self.proximity(&sequence)));
+            proximity = self.proximity(&sequence);
         }
-        Some(Box::new(BooleanQuery::new(subs)))
+        let matching = if subs.len() == 1 && subs[0].0 == Occur::Must {
+            subs.pop().expect("one clause").1
+        } else if subs.iter().all(|(o, _)| *o == Occur::Must) {
+            // A flat intersection: BooleanQuery::intersection keeps the term-only case
+            // eligible for tantivy's block-max pruning.
+            Box::new(BooleanQuery::intersection(
+                subs.into_iter().map(|(_, q)| q).collect(),
+            ))
+        } else {
+            Box::new(BooleanQuery::new(subs))
+        };
+        Some(TextQuery {
+            matching,
+            proximity,
+        })
     }
 
-    /// The query of one item and the main words it contributes to the proximity sequence.
-    fn item_query(&mut self, item: &Item, positive: bool) -> (Box<dyn Query>, Vec<String>) {
+    /// The alternatives (a union) of one item and the main words it contributes to the
+    /// proximity sequence.
+    fn item_query(&mut self, item: &Item, positive: bool) -> (Vec<Box<dyn Query>>, Vec<String>) {
         match item {
             Item::Phrase(p) => {
                 let words = main_tokens(p);
@@ -242,7 +273,7 @@ impl<'a> QueryBuilder<'a> {
                     words.len() as u32 - 1
                 };
                 let q = match words.len() {
-                    0 => Box::new(EmptyQuery) as Box<dyn Query>,
+                    0 => vec![Box::new(EmptyQuery) as Box<dyn Query>],
                     1 => self.term_any_field(&words[0]),
                     _ => self.phrase_any_field(&words, slop),
                 };
@@ -255,61 +286,54 @@ impl<'a> QueryBuilder<'a> {
                 if words.len() > 1 {
                     let whole = crate::text::normalize_token(text);
                     if let Some(syn) = self.synonyms.filter(|s| s.contains(&whole)) {
-                        let mut alts = vec![self.word_query(&whole, positive)];
+                        let mut alts = self.word_query(&whole, positive);
                         for s in prune_contained(&whole, syn.expand(&whole)) {
-                            alts.push(self.word_query(s, positive));
+                            alts.extend(self.word_query(s, positive));
                         }
-                        return (Box::new(BooleanQuery::union(alts)), words);
+                        return (alts, words);
                     }
                 }
                 let mut must: Vec<Box<dyn Query>> = Vec::new();
                 for w in &group_single_chars(&words) {
-                    let mut alts = vec![self.word_query(w, positive)];
+                    let mut alts = self.word_query(w, positive);
                     if let Some(syn) = self.synonyms {
                         for s in prune_contained(w, syn.expand(w)) {
-                            alts.push(self.word_query(s, positive));
+                            alts.extend(self.word_query(s, positive));
                         }
                     }
-                    must.push(if alts.len() == 1 {
-                        alts.pop().expect("one")
-                    } else {
-                        Box::new(BooleanQuery::union(alts))
-                    });
+                    must.push(union(alts));
                 }
                 let q: Box<dyn Query> = match must.len() {
                     0 => Box::new(EmptyQuery),
-                    1 => must.pop().expect("one"),
+                    1 => return (vec![must.pop().expect("one")], words),
                     _ => Box::new(BooleanQuery::intersection(must)),
                 };
-                (q, words)
+                (vec![q], words)
             }
         }
     }
 
-    /// One word (any text): its tokens all required; a single dictionary word also matches
-    /// as its dictionary parts near each other (路灯不亮 ~ 路灯 … 不亮).
-    fn word_query(&mut self, word: &str, positive: bool) -> Box<dyn Query> {
+    /// One word (any text), as alternatives: its tokens all required; a single dictionary
+    /// word also matches as its dictionary parts near each other (路灯不亮 ~ 路灯 … 不亮).
+    fn word_query(&mut self, word: &str, positive: bool) -> Vec<Box<dyn Query>> {
         let toks = main_tokens(word);
         match toks.len() {
-            0 => Box::new(EmptyQuery),
+            0 => vec![Box::new(EmptyQuery)],
             1 => {
                 let w = &toks[0];
                 if positive {
                     self.note(w);
                 }
-                let whole = self.term_any_field(w);
-                match split_parts(w) {
-                    Some(parts) => {
-                        if positive {
-                            for p in &parts {
-                                self.note(p);
-                            }
+                let mut alts = self.term_any_field(w);
+                if let Some(parts) = split_parts(w) {
+                    if positive {
+                        for p in &parts {
+                            self.note(p);
                         }
-                        let near = self.phrase_any_field(&parts, self.opts.parts_slop);
-                        Box::new(BooleanQuery::union(vec![whole, near]))
                     }
-                    None => whole,
+                    alts.extend(self.phrase_any_field(&parts, self.opts.parts_slop));
                 }
+                alts
             }
             _ => {
                 // A word that segments into several tokens (高铁站 → 高铁 / 站, a synonym
@@ -322,30 +346,32 @@ impl<'a> QueryBuilder<'a> {
                         self.note(t);
                     }
                 }
-                let near = self.phrase_any_field(&toks, self.opts.parts_slop);
-                Box::new(BooleanQuery::union(vec![self.term_any_field(&whole), near]))
+                let mut alts = self.term_any_field(&whole);
+                alts.extend(self.phrase_any_field(&toks, self.opts.parts_slop));
+                alts
             }
         }
     }
 
-    fn term_any_field(&self, token: &str) -> Box<dyn Query> {
-        let subs: Vec<(Occur, Box<dyn Query>)> = text_fields(&self.fields)
+    /// The token in any text field, one (boosted) term query per field.
+    fn term_any_field(&self, token: &str) -> Vec<Box<dyn Query>> {
+        text_fields(&self.fields)
             .into_iter()
             .map(|(f, boost)| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(
                     Term::from_field_text(f, token),
                     IndexRecordOption::WithFreqs,
                 ));
-                (Occur::Should, boosted(q, boost))
+                boosted(q, boost)
             })
-            .collect();
-        Box::new(BooleanQuery::new(subs))
+            .collect()
     }
 
-    /// Tokens at character offsets (as they stand in the word), `slop` characters of play.
-    fn phrase_any_field(&self, tokens: &[String], slop: u32) -> Box<dyn Query> {
+    /// Tokens at character offsets (as they stand in the word), `slop` characters of play,
+    /// in any text field: one (boosted) phrase query per field.
+    fn phrase_any_field(&self, tokens: &[String], slop: u32) -> Vec<Box<dyn Query>> {
         let offsets = char_offsets(tokens);
-        let subs: Vec<(Occur, Box<dyn Query>)> = text_fields(&self.fields)
+        text_fields(&self.fields)
             .into_iter()
             .map(|(f, boost)| {
                 let terms = tokens
@@ -355,17 +381,17 @@ impl<'a> QueryBuilder<'a> {
                     .collect();
                 let q: Box<dyn Query> =
                     Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
-                (Occur::Should, boosted(q, boost))
+                boosted(q, boost)
             })
-            .collect();
-        Box::new(BooleanQuery::new(subs))
+            .collect()
     }
 
-    /// Optional clause rewarding query words that appear close together, in order.
-    fn proximity(&self, words: &[String]) -> Box<dyn Query> {
+    /// Optional clauses rewarding query words that appear close together, in order: one
+    /// phrase query per field, boosted.
+    fn proximity(&self, words: &[String]) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
         let offsets = char_offsets(words);
-        let subs: Vec<(Occur, Box<dyn Query>)> = [(f.title, 1.0), (f.narrative, 1.0)]
+        [(f.title, 1.0), (f.narrative, 1.0)]
             .into_iter()
             .map(|(field, boost)| {
                 let terms = words
@@ -375,10 +401,28 @@ impl<'a> QueryBuilder<'a> {
                     .collect();
                 let q: Box<dyn Query> =
                     Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
-                (Occur::Should, boosted(q, boost))
+                boosted(q, boost * self.opts.proximity_boost)
             })
-            .collect();
-        boosted(Box::new(BooleanQuery::new(subs)), self.opts.proximity_boost)
+            .collect()
+    }
+}
+
+/// A text query in two parts (see [`QueryBuilder::build_split`]).
+pub struct TextQuery {
+    /// Which cases match, and their BM25 score.
+    pub matching: Box<dyn Query>,
+    /// Optional clauses whose scores add to a matching case's score (the proximity boost).
+    pub proximity: Vec<Box<dyn Query>>,
+}
+
+/// The union of alternatives, flat: a union of term queries stays one boolean query of term
+/// queries, which tantivy ranks with block-max WAND (only the blocks that can reach the top
+/// are scored) instead of scoring every match.
+fn union(mut alts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match alts.len() {
+        0 => Box::new(EmptyQuery),
+        1 => alts.pop().expect("one"),
+        _ => Box::new(BooleanQuery::union(alts)),
     }
 }
 
