@@ -8,6 +8,16 @@
 //! `HOTLINE_SCALE_N=20000 cargo bench --bench scale` (needs `../shared` or
 //! `$HOTLINE_SHARED`; skips otherwise). Set `HOTLINE_SCALE_INDEX_BASELINE=0` to skip the
 //! second ingest without tagging (segmentation + indexing baseline).
+//!
+//! Further measurements, off by default so that the CI smoke run stays short:
+//! - `HOTLINE_SCALE_SEARCH=1`: search latency on the built index (30 queries each of 1, 2
+//!   and 3 words, top 10 with the exact total, stored documents and snippets; p50 / p99 / max
+//!   wall time and thread CPU time);
+//! - `HOTLINE_SCALE_TAG=1`: tag cases/s on a sample of the templates
+//!   (`HOTLINE_SCALE_TAG_SAMPLE`, default 5,000 cases), beside bare jieba segmentation of the
+//!   same titles and narratives on the same threads;
+//! - `HOTLINE_SCALE_MONTH=1`: hotspots + report (statistics, clustering, Markdown) for one month
+//!   of `HOTLINE_SCALE_MONTH_N` (default 100,000) cases replicated into 2023-01 and tagged.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -111,6 +121,7 @@ fn main() {
     assert_eq!(store.len() as usize, n);
     let peak_rss_mb = vm_hwm_kb().unwrap_or(0) as f64 / 1024.0;
     let index_mb = dir_size(dir.path()) as f64 / 1e6;
+    let search_extra = scale_search(&store);
     drop(store);
     drop(dir);
     let text_mb = text_bytes_total as f64 / 1e6;
@@ -150,9 +161,12 @@ fn main() {
         commit_every: DEFAULT_COMMIT_EVERY,
     };
     print_table(&report);
+    let extras = scale_extras(&templates, search_extra);
     let out = target_dir().join("scale.json");
     std::fs::create_dir_all(out.parent().unwrap()).ok();
-    std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let mut json = serde_json::to_value(&report).unwrap();
+    merge_extras(&mut json, &extras);
+    std::fs::write(&out, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     println!("written: {}", out.display());
 }
 
@@ -247,4 +261,268 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+// ---- Search, tagging and the month's report (issue #6, second part) ----
+
+/// Search latency on the scale index (see the module doc).
+#[derive(Serialize, Clone)]
+struct SearchFigures {
+    queries: usize,
+    runs: usize,
+    /// Per query size (1, 2, 3 words): p50, p99, max of wall ms; p50, p99, max of CPU ms.
+    sizes: Vec<SearchSize>,
+}
+
+#[derive(Serialize, Clone)]
+struct SearchSize {
+    words: usize,
+    wall_p50_ms: f64,
+    wall_p99_ms: f64,
+    wall_max_ms: f64,
+    cpu_p50_ms: f64,
+    cpu_p99_ms: f64,
+    cpu_max_ms: f64,
+}
+
+#[derive(Serialize)]
+struct TagFigures {
+    sample: usize,
+    tag_cases_per_s: f64,
+    segment_cases_per_s: f64,
+    tag_vs_segment: f64,
+}
+
+#[derive(Serialize)]
+struct MonthFigures {
+    month: String,
+    cases: usize,
+    tag_secs: f64,
+    report_stats_secs: f64,
+    hotspots_and_report_secs: f64,
+    render_md_secs: f64,
+    hotspots: usize,
+}
+
+#[derive(Serialize, Default)]
+struct Extras {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search: Option<SearchFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<TagFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    month: Option<MonthFigures>,
+}
+
+fn env_on(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// Thread CPU time in ms (not counting time spent waiting for a core).
+fn thread_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    stat.split_whitespace()
+        .next()
+        .and_then(|ns| ns.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e6)
+}
+
+fn pctl(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// `HOTLINE_SCALE_SEARCH=1`: p50 / p99 / max of the full search on the built index.
+fn scale_search(store: &CaseStore) -> Option<SearchFigures> {
+    use hotline::search::recall::{DEFAULT_WORDS, THREE_TERM_QUERIES, TWO_TERM_QUERIES};
+    use hotline::search::{search, SearchRequest};
+    if !env_on("HOTLINE_SCALE_SEARCH") {
+        return None;
+    }
+    store.reload().ok()?;
+    let rounds = env_count("HOTLINE_SCALE_SEARCH_ROUNDS", 10).max(1);
+    let mut sizes = Vec::new();
+    let sets: [&[&str]; 3] = [&DEFAULT_WORDS, &TWO_TERM_QUERIES, &THREE_TERM_QUERIES];
+    for (i, qs) in sets.into_iter().enumerate() {
+        for q in qs {
+            search(store, &SearchRequest::new(*q)).expect("search"); // warm
+        }
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for q in qs {
+                let (t, c) = (Instant::now(), thread_cpu_ms());
+                std::hint::black_box(search(store, &SearchRequest::new(*q)).expect("search"));
+                cpu.push(thread_cpu_ms() - c);
+                wall.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        sizes.push(SearchSize {
+            words: i + 1,
+            wall_p50_ms: pctl(&mut wall, 0.5),
+            wall_p99_ms: pctl(&mut wall, 0.99),
+            wall_max_ms: pctl(&mut wall, 1.0),
+            cpu_p50_ms: pctl(&mut cpu, 0.5),
+            cpu_p99_ms: pctl(&mut cpu, 0.99),
+            cpu_max_ms: pctl(&mut cpu, 1.0),
+        });
+    }
+    Some(SearchFigures {
+        queries: sets.iter().map(|s| s.len()).sum(),
+        runs: rounds * sets.iter().map(|s| s.len()).sum::<usize>(),
+        sizes,
+    })
+}
+
+/// `HOTLINE_SCALE_TAG=1`: tag cases/s on a sample, beside bare segmentation of the same texts.
+fn scale_tag(templates: &[Case]) -> Option<TagFigures> {
+    if !env_on("HOTLINE_SCALE_TAG") {
+        return None;
+    }
+    let n = env_count("HOTLINE_SCALE_TAG_SAMPLE", 5_000).max(1);
+    let sample: Vec<Case> = (0..n)
+        .map(|i| templates[i % templates.len()].clone())
+        .collect();
+    let jieba = segmenter().jieba();
+    // What the tagger reads: title and narrative.
+    let seg = |cases: &[Case]| {
+        let k: usize = cases
+            .par_iter()
+            .map(|c| {
+                jieba.cut(c.title.as_deref().unwrap_or(""), true).len()
+                    + jieba.cut(&c.narrative, true).len()
+            })
+            .sum();
+        std::hint::black_box(k);
+    };
+    seg(&sample[..n.min(500)]); // warm the dictionary
+    let mut warm = sample[..n.min(200)].to_vec();
+    hotline::tag::tag_cases(&mut warm); // load the models
+    let t = Instant::now();
+    seg(&sample);
+    let seg_s = t.elapsed().as_secs_f64();
+    let mut tagged = sample.clone();
+    let t = Instant::now();
+    hotline::tag::tag_cases(&mut tagged);
+    let tag_s = t.elapsed().as_secs_f64();
+    Some(TagFigures {
+        sample: n,
+        tag_cases_per_s: n as f64 / tag_s,
+        segment_cases_per_s: n as f64 / seg_s,
+        tag_vs_segment: seg_s / tag_s,
+    })
+}
+
+/// `HOTLINE_SCALE_MONTH=1`: one month of `HOTLINE_SCALE_MONTH_N` cases (2023-01), tagged, then
+/// the report's statistics alone, hotspots + report, and the Markdown rendering.
+fn scale_month(templates: &[Case]) -> Option<MonthFigures> {
+    use hotline::report::{self, Format, ReportOptions, YearMonth};
+    if !env_on("HOTLINE_SCALE_MONTH") {
+        return None;
+    }
+    let n = env_count("HOTLINE_SCALE_MONTH_N", 100_000).max(1);
+    let month = YearMonth::new(2023, 1).expect("month");
+    let base = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    let mut cases: Vec<Case> = (0..n)
+        .map(|i| {
+            let mut c = templates[i % templates.len()].clone();
+            c.id = format!("M{i:08}");
+            c.received_at = base
+                .checked_add_days(chrono::Days::new((i % 31) as u64))
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t + chrono::Duration::seconds((i * 7919 % 86_400) as i64));
+            c
+        })
+        .collect();
+    let t = Instant::now();
+    hotline::tag::tag_cases(&mut cases);
+    let tag_secs = t.elapsed().as_secs_f64();
+    let stats = ReportOptions {
+        hotspots: false,
+        ..ReportOptions::with_title("扩展测试")
+    };
+    let t = Instant::now();
+    std::hint::black_box(report::build_month(&cases, month, &stats));
+    let report_stats_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let built = report::build_month(&cases, month, &ReportOptions::with_title("扩展测试"));
+    let md = report::render(&built, Format::Markdown).expect("render");
+    let hotspots_and_report_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    std::hint::black_box(report::render(&built, Format::Markdown).expect("render"));
+    let render_md_secs = t.elapsed().as_secs_f64();
+    std::hint::black_box(md);
+    Some(MonthFigures {
+        month: "2023-01".into(),
+        cases: built.total,
+        tag_secs,
+        report_stats_secs,
+        hotspots_and_report_secs,
+        render_md_secs,
+        hotspots: built.hotspots.len(),
+    })
+}
+
+/// Runs the switched-on extra measurements and prints their table rows.
+fn scale_extras(templates: &[Case], search: Option<SearchFigures>) -> Extras {
+    let extras = Extras {
+        search,
+        tag: scale_tag(templates),
+        month: scale_month(templates),
+    };
+    if let Some(s) = &extras.search {
+        for z in &s.sizes {
+            println!(
+                "| search {}-word, top 10 + exact count + snippets ({} runs) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (thread CPU: p50 {:.2}, p99 {:.2}, max {:.2} ms) |",
+                z.words,
+                s.runs / s.sizes.len().max(1),
+                z.wall_p50_ms,
+                z.wall_p99_ms,
+                z.wall_max_ms,
+                z.cpu_p50_ms,
+                z.cpu_p99_ms,
+                z.cpu_max_ms
+            );
+        }
+    }
+    if let Some(t) = &extras.tag {
+        println!(
+            "| tagging ({} cases) | {:.0} cases/s |\n| bare jieba segmentation of the same titles + narratives | {:.0} cases/s |\n| tagging / bare segmentation | {:.1} % |",
+            t.sample,
+            t.tag_cases_per_s,
+            t.segment_cases_per_s,
+            100.0 * t.tag_vs_segment
+        );
+    }
+    if let Some(m) = &extras.month {
+        println!(
+            "| month {} of {} cases: tagging | {:.2} s |\n| report statistics (no hotspots) | {:.2} s |\n| hotspots + report (build + Markdown) | {:.2} s ({} hotspots) |\n| Markdown rendering alone | {:.3} s |",
+            m.month,
+            m.cases,
+            m.tag_secs,
+            m.report_stats_secs,
+            m.hotspots_and_report_secs,
+            m.hotspots,
+            m.render_md_secs
+        );
+    }
+    extras
+}
+
+/// Adds the extra measurements to the JSON report (keys `search`, `tag`, `month`).
+fn merge_extras(json: &mut serde_json::Value, extras: &Extras) {
+    if let (Some(obj), Ok(serde_json::Value::Object(more))) =
+        (json.as_object_mut(), serde_json::to_value(extras))
+    {
+        obj.extend(more);
+    }
 }

@@ -17,74 +17,11 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hotline::index::CaseStore;
-use hotline::search::recall::{load_shared_cases, DEFAULT_WORDS};
-use hotline::search::{build_query, search, SearchRequest};
+use hotline::search::recall::{
+    load_shared_cases, DEFAULT_WORDS, THREE_TERM_QUERIES as THREE, TWO_TERM_QUERIES as TWO,
+};
+use hotline::search::{build_search_query, ranked, search, SearchRequest};
 use tantivy::collector::{Count, TopDocs};
-
-const TWO: [&str; 30] = [
-    "小区 停车",
-    "拖欠 工资",
-    "路灯 不亮",
-    "噪音 扰民",
-    "物业 收费",
-    "公交 线路",
-    "学位 入学",
-    "油烟 烧烤",
-    "拆迁 补偿",
-    "开发商 交房",
-    "停水 小区",
-    "垃圾 清运",
-    "房产证 办理",
-    "城管 占道",
-    "农民工 工资",
-    "医保 报销",
-    "渣土车 扬尘",
-    "广场舞 噪音",
-    "消防通道 堵塞",
-    "地铁 站",
-    "教育局 学校",
-    "派出所 报警",
-    "住建局 投诉",
-    "洛南县 道路",
-    "商州区 小区",
-    "高铁站 交通",
-    "幼儿园 收费",
-    "停电 通知",
-    "电梯 故障",
-    "房屋 漏水",
-];
-const THREE: [&str; 30] = [
-    "小区 停车 收费",
-    "拖欠 农民工 工资",
-    "路灯 不亮 晚上",
-    "噪音 扰民 施工",
-    "物业 电梯 维修",
-    "公交 线路 增加",
-    "学位 入学 小学",
-    "油烟 烧烤 扰民",
-    "拆迁 补偿 安置",
-    "开发商 交房 延期",
-    "小区 停水 通知",
-    "垃圾 清运 小区",
-    "房产证 办理 开发商",
-    "城管 占道 经营",
-    "医保 报销 医院",
-    "渣土车 扬尘 道路",
-    "广场舞 噪音 晚上",
-    "消防通道 堵塞 车辆",
-    "地铁 站 出口",
-    "教育局 学校 收费",
-    "派出所 报警 处理",
-    "住建局 小区 质量",
-    "洛南县 道路 修建",
-    "商州区 小区 物业",
-    "高铁站 公交 线路",
-    "幼儿园 收费 标准",
-    "停电 小区 居民",
-    "电梯 故障 物业",
-    "房屋 漏水 维修",
-    "工地 施工 噪音",
-];
 
 /// Bumped when the way this bench builds its index changes.
 const BENCH_FORMAT: u32 = 2;
@@ -194,35 +131,49 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
+/// CPU time of this thread in ms: unlike wall time, it does not count the time the thread
+/// waited for a core on a loaded machine.
+fn thread_cpu_ms() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
+}
+
 struct Latency {
     p50: f64,
     p99: f64,
     max: f64,
+    cpu_p50: f64,
+    cpu_p99: f64,
+    cpu_max: f64,
     count: usize,
     /// (median ms, query) of the slowest queries, slowest first.
     slowest: Vec<(f64, String)>,
 }
 
-/// Latencies in ms over `rounds` passes of `queries`: the full search, or only the tantivy
-/// top-10 query.
+/// Latencies in ms over `rounds` passes of `queries`: the full search, or only ranking and
+/// counting (no stored documents, no snippets).
 fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> Latency {
     let searcher = store.reader().searcher();
     let mut v = Vec::new();
+    let mut cpu = Vec::new();
     let mut per: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for _ in 0..rounds {
         for (qi, q) in queries.iter().enumerate() {
             let req = SearchRequest::new(*q);
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), thread_cpu_ms());
             if full {
                 std::hint::black_box(search(store, &req).expect("search"));
             } else {
-                let (query, _) = build_query(store, &req).expect("query");
-                let top = searcher
-                    .search(&*query, &TopDocs::with_limit(10).order_by_score())
-                    .expect("search");
-                std::hint::black_box(top);
+                let q = build_search_query(store, &req).expect("query");
+                std::hint::black_box(ranked(&searcher, &q, 10, 0).expect("search"));
             }
             let ms = t.elapsed().as_secs_f64() * 1000.0;
+            cpu.push(thread_cpu_ms() - c);
             v.push(ms);
             per[qi].push(ms);
         }
@@ -238,6 +189,9 @@ fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> 
         p50: percentile(&mut v, 0.5),
         p99: percentile(&mut v, 0.99),
         max: v.iter().copied().fold(0.0, f64::max),
+        cpu_p50: percentile(&mut cpu, 0.5),
+        cpu_p99: percentile(&mut cpu, 0.99),
+        cpu_max: cpu.iter().copied().fold(0.0, f64::max),
         count: v.len(),
         slowest,
     }
@@ -255,31 +209,33 @@ fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
     percentile(&mut v, 0.5)
 }
 
-/// Where the time of one query goes: building the query, top 10 alone, exact count alone,
-/// both together, the full search (adds stored documents and snippets).
+/// Where the time of one query goes: building the query, the top 10 of the matching query
+/// alone, the exact count alone, ranking and counting as the search does them (with the
+/// proximity rescoring), the full search (adds stored documents and snippets).
 fn phases(store: &CaseStore, q: &str) -> String {
     let searcher = store.reader().searcher();
     let req = SearchRequest::new(q);
-    let (query, _) = build_query(store, &req).expect("query");
+    let built = build_search_query(store, &req).expect("query");
     let build = median_ms(20, || {
-        std::hint::black_box(build_query(store, &req).expect("query"));
+        std::hint::black_box(build_search_query(store, &req).expect("query"));
     });
-    let top = || TopDocs::with_limit(10).order_by_score();
     let top_ms = median_ms(10, || {
-        std::hint::black_box(searcher.search(&*query, &top()).expect("top"));
+        let top = TopDocs::with_limit(10).order_by_score();
+        std::hint::black_box(searcher.search(&*built.matching, &top).expect("top"));
     });
     let mut total = 0;
     let count_ms = median_ms(10, || {
-        total = searcher.search(&*query, &Count).expect("count");
+        total = searcher.search(&*built.matching, &Count).expect("count");
     });
-    let both_ms = median_ms(10, || {
-        std::hint::black_box(searcher.search(&*query, &(Count, top())).expect("both"));
+    let ranked_ms = median_ms(10, || {
+        std::hint::black_box(ranked(&searcher, &built, 10, 0).expect("ranked"));
     });
     let full_ms = median_ms(10, || {
         std::hint::black_box(search(store, &req).expect("search"));
     });
     format!(
-        "{q:<14} hits {total:>7}: build {build:.3} | top10 {top_ms:.3} | count {count_ms:.3} | both {both_ms:.3} | full {full_ms:.3} ms"
+        "{q:<14} hits {total:>7}: build {build:.3} | top10 {top_ms:.3} | count {count_ms:.3} | rank+count {ranked_ms:.3} | full {full_ms:.3} ms (term union: {})",
+        built.term_union
     )
 }
 
@@ -318,12 +274,12 @@ fn bench(c: &mut Criterion) {
         let q = latencies(&store, qs, rounds, false);
         let f = latencies(&store, qs, rounds, true);
         println!(
-            "{name}: top10 query  p50={:.3} p99={:.3} max={:.3} ms ({} runs)",
-            q.p50, q.p99, q.max, q.count
+            "{name}: rank+count   wall p50={:.3} p99={:.3} max={:.3} ms | thread CPU p50={:.3} p99={:.3} max={:.3} ms ({} runs)",
+            q.p50, q.p99, q.max, q.cpu_p50, q.cpu_p99, q.cpu_max, q.count
         );
         println!(
-            "{name}: full search  p50={:.3} p99={:.3} max={:.3} ms ({} runs; count, docs, snippets)",
-            f.p50, f.p99, f.max, f.count
+            "{name}: full search  wall p50={:.3} p99={:.3} max={:.3} ms | thread CPU p50={:.3} p99={:.3} max={:.3} ms ({} runs; top 10 with exact count, docs, snippets)",
+            f.p50, f.p99, f.max, f.cpu_p50, f.cpu_p99, f.cpu_max, f.count
         );
         for (_, q) in &f.slowest {
             println!("    {}", phases(&store, q));

@@ -197,6 +197,8 @@ pub struct SearchQuery {
     pub proximity: Vec<Box<dyn Query>>,
     /// Normalized words to highlight.
     pub terms: Vec<String>,
+    /// A flat union of term queries (see [`query::TextQuery::term_union`]).
+    pub term_union: bool,
 }
 
 /// The query of a request, with the proximity boost kept apart so that it is computed for
@@ -208,9 +210,11 @@ pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<Sear
     let text = builder.build_split(&parsed);
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut proximity = Vec::new();
+    let mut term_union = false;
     if let Some(t) = text {
         must.push((Occur::Must, t.matching));
         proximity = t.proximity;
+        term_union = t.term_union;
     }
     let flt = &req.filters;
     if flt.from.is_some() || flt.to.is_some() {
@@ -236,6 +240,7 @@ pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<Sear
     if let Some(t) = &flt.town {
         must.push((Occur::Must, contains(f.town, t)?));
     }
+    let term_union = term_union && must.len() == 1;
     let matching: Box<dyn Query> = match must.len() {
         0 => Box::new(AllQuery),
         1 => must.pop().expect("one").1,
@@ -245,6 +250,7 @@ pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<Sear
         matching,
         proximity,
         terms: builder.highlight_terms,
+        term_union,
     })
 }
 
@@ -253,25 +259,32 @@ pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<Sear
 /// score larger than the BM25 gap to the top to enter the first page.
 pub const RESCORE_DEPTH: usize = 200;
 
-/// The best `offset + limit` matches of `q` by score, the proximity clauses added to the
-/// BM25 score of the best [`RESCORE_DEPTH`] (or more) matches.
-fn top_by_score(
+/// The exact number of matches of `q`, and its best `offset + limit` matches by score, the
+/// proximity clauses added to the BM25 score of the best [`RESCORE_DEPTH`] (or more)
+/// matches. A flat union of terms is ranked with block-max WAND and counted apart (without
+/// scores); any other query scores every match anyway, so one pass ranks and counts.
+pub fn ranked(
     searcher: &tantivy::Searcher,
     q: &SearchQuery,
     limit: usize,
     offset: usize,
-) -> Result<Vec<(f32, DocAddress)>> {
+) -> Result<(usize, Vec<(f32, DocAddress)>)> {
+    let depth = if q.proximity.is_empty() {
+        limit
+    } else {
+        (offset + limit).max(RESCORE_DEPTH)
+    };
+    let skip = if q.proximity.is_empty() { offset } else { 0 };
+    let top = TopDocs::with_limit(depth).and_offset(skip).order_by_score();
+    let (total, mut cands) = if q.term_union {
+        let cands = searcher.search(&*q.matching, &top)?;
+        (q.matching.count(searcher)?, cands)
+    } else {
+        searcher.search(&*q.matching, &(Count, top))?
+    };
     if q.proximity.is_empty() {
-        let top = TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_score();
-        return Ok(searcher.search(&*q.matching, &top)?);
+        return Ok((total, cands));
     }
-    let depth = (offset + limit).max(RESCORE_DEPTH);
-    let mut cands: Vec<(f32, DocAddress)> = searcher.search(
-        &*q.matching,
-        &TopDocs::with_limit(depth).order_by_score(),
-    )?;
     cands.sort_by_key(|(_, a)| (a.segment_ord, a.doc_id));
     let weights = q
         .proximity
@@ -316,7 +329,7 @@ fn top_by_score(
         b.0.total_cmp(&a.0)
             .then((a.1.segment_ord, a.1.doc_id).cmp(&(b.1.segment_ord, b.1.doc_id)))
     });
-    Ok(cands.into_iter().skip(offset).take(limit).collect())
+    Ok((total, cands.into_iter().skip(offset).take(limit).collect()))
 }
 
 fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
@@ -346,10 +359,7 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
     let searcher = store.reader().searcher();
     let limit = req.limit.max(1);
     let (total_hits, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
-        SortBy::Relevance => {
-            let top = top_by_score(&searcher, &q, limit, req.offset)?;
-            (q.matching.count(&searcher)?, top)
-        }
+        SortBy::Relevance => ranked(&searcher, &q, limit, req.offset)?,
         SortBy::Date => {
             let top = TopDocs::with_limit(limit)
                 .and_offset(req.offset)

@@ -166,6 +166,8 @@ pub struct QueryBuilder<'a> {
     opts: QueryOptions,
     /// Every normalized token a hit may have matched (for highlighting).
     pub highlight_terms: Vec<String>,
+    /// Whether a phrase query was built (a phrase needs positions for every candidate).
+    has_phrase: bool,
 }
 
 impl<'a> QueryBuilder<'a> {
@@ -175,6 +177,7 @@ impl<'a> QueryBuilder<'a> {
             synonyms: if opts.synonyms { synonyms } else { None },
             opts,
             highlight_terms: Vec::new(),
+            has_phrase: false,
         }
     }
 
@@ -235,6 +238,7 @@ impl<'a> QueryBuilder<'a> {
         } else if sequence.len() >= 2 && self.opts.proximity_boost > 0.0 {
             proximity = self.proximity(&sequence);
         }
+        let term_union = subs.len() == 1 && subs[0].0 == Occur::Must && !self.has_phrase;
         let matching = if subs.len() == 1 && subs[0].0 == Occur::Must {
             subs.pop().expect("one clause").1
         } else if subs.iter().all(|(o, _)| *o == Occur::Must) {
@@ -249,6 +253,7 @@ impl<'a> QueryBuilder<'a> {
         Some(TextQuery {
             matching,
             proximity,
+            term_union,
         })
     }
 
@@ -369,7 +374,8 @@ impl<'a> QueryBuilder<'a> {
 
     /// Tokens at character offsets (as they stand in the word), `slop` characters of play,
     /// in any text field: one (boosted) phrase query per field.
-    fn phrase_any_field(&self, tokens: &[String], slop: u32) -> Vec<Box<dyn Query>> {
+    fn phrase_any_field(&mut self, tokens: &[String], slop: u32) -> Vec<Box<dyn Query>> {
+        self.has_phrase = true;
         let offsets = char_offsets(tokens);
         text_fields(&self.fields)
             .into_iter()
@@ -413,6 +419,9 @@ pub struct TextQuery {
     pub matching: Box<dyn Query>,
     /// Optional clauses whose scores add to a matching case's score (the proximity boost).
     pub proximity: Vec<Box<dyn Query>>,
+    /// `matching` is a flat union of term queries: tantivy ranks it with block-max WAND
+    /// and counts it without scoring, so ranking and counting apart is cheapest.
+    pub term_union: bool,
 }
 
 /// The union of alternatives, flat: a union of term queries stays one boolean query of term
