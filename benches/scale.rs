@@ -327,11 +327,13 @@ fn env_count(name: &str, default: usize) -> usize {
 
 /// Thread CPU time in ms (not counting time spent waiting for a core).
 fn thread_cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    stat.split_whitespace()
-        .next()
-        .and_then(|ns| ns.parse::<f64>().ok())
-        .map_or(0.0, |ns| ns / 1e6)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
 }
 
 fn pctl(v: &mut [f64], p: f64) -> f64 {

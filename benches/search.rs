@@ -20,7 +20,7 @@ use hotline::index::CaseStore;
 use hotline::search::recall::{
     load_shared_cases, DEFAULT_WORDS, THREE_TERM_QUERIES as THREE, TWO_TERM_QUERIES as TWO,
 };
-use hotline::search::{build_search_query, ranked, search, SearchRequest};
+use hotline::search::{build_query, build_search_query, ranked, search, SearchRequest};
 use tantivy::collector::{Count, TopDocs};
 
 /// Bumped when the way this bench builds its index changes.
@@ -143,6 +143,18 @@ fn thread_cpu_ms() -> f64 {
     ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
 }
 
+/// What [`latencies`] times.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// `search`: ranking, exact count, stored documents, snippets.
+    Full,
+    /// `ranked`: ranking (proximity rescoring of the top 200) and exact count.
+    Ranked,
+    /// The way search ranked before: one query with the proximity clause, the exact count
+    /// and the top 10 from one collector pass over every match.
+    OnePass,
+}
+
 struct Latency {
     p50: f64,
     p99: f64,
@@ -157,7 +169,7 @@ struct Latency {
 
 /// Latencies in ms over `rounds` passes of `queries`: the full search, or only ranking and
 /// counting (no stored documents, no snippets).
-fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> Latency {
+fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, mode: Mode) -> Latency {
     let searcher = store.reader().searcher();
     let mut v = Vec::new();
     let mut cpu = Vec::new();
@@ -166,11 +178,19 @@ fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, full: bool) -> 
         for (qi, q) in queries.iter().enumerate() {
             let req = SearchRequest::new(*q);
             let (t, c) = (Instant::now(), thread_cpu_ms());
-            if full {
-                std::hint::black_box(search(store, &req).expect("search"));
-            } else {
-                let q = build_search_query(store, &req).expect("query");
-                std::hint::black_box(ranked(&searcher, &q, 10, 0).expect("search"));
+            match mode {
+                Mode::Full => {
+                    std::hint::black_box(search(store, &req).expect("search"));
+                }
+                Mode::Ranked => {
+                    let q = build_search_query(store, &req).expect("query");
+                    std::hint::black_box(ranked(&searcher, &q, 10, 0).expect("search"));
+                }
+                Mode::OnePass => {
+                    let (q, _) = build_query(store, &req).expect("query");
+                    let top = TopDocs::with_limit(10).order_by_score();
+                    std::hint::black_box(searcher.search(&*q, &(Count, top)).expect("search"));
+                }
             }
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             cpu.push(thread_cpu_ms() - c);
@@ -233,8 +253,13 @@ fn phases(store: &CaseStore, q: &str) -> String {
     let full_ms = median_ms(10, || {
         std::hint::black_box(search(store, &req).expect("search"));
     });
+    let mut plain = req.clone();
+    plain.options.synonyms = false;
+    let nosyn_ms = median_ms(10, || {
+        std::hint::black_box(search(store, &plain).expect("search"));
+    });
     format!(
-        "{q:<14} hits {total:>7}: build {build:.3} | top10 {top_ms:.3} | count {count_ms:.3} | rank+count {ranked_ms:.3} | full {full_ms:.3} ms (term union: {})",
+        "{q:<14} hits {total:>7}: build {build:.3} | top10 {top_ms:.3} | count {count_ms:.3} | rank+count {ranked_ms:.3} | full {full_ms:.3} ms | full without synonyms {nosyn_ms:.3} ms (term union: {})",
         built.term_union
     )
 }
@@ -262,6 +287,25 @@ fn bench(c: &mut Criterion) {
         dir_size(&dir) as f64 / 1024.0 / 1024.0,
         dir.display()
     );
+    if let Ok(q) = std::env::var("HOTLINE_BENCH_PROFILE") {
+        // Repeat one query for `perf record`: HOTLINE_BENCH_PROFILE='停水 小区'.
+        let t = Instant::now();
+        let mut k = 0;
+        while t.elapsed().as_secs() < 8 {
+            std::hint::black_box(search(&store, &SearchRequest::new(q.as_str())).expect("search"));
+            k += 1;
+        }
+        println!("{q}: {k} searches, {:.3} ms each", 8000.0 / k as f64);
+        return;
+    }
+    if let Ok(qs) = std::env::var("HOTLINE_BENCH_PHASES") {
+        // Only the time breakdown of some queries: HOTLINE_BENCH_PHASES='停水 小区;消防通道'.
+        for q in qs.split(';') {
+            search(&store, &SearchRequest::new(q)).expect("warm");
+            println!("    {}", phases(&store, q));
+        }
+        return;
+    }
     println!("load average before: {}", loadavg());
     let sizes: [(&str, &[&str]); 3] = [
         ("1-term", &DEFAULT_WORDS[..]),
@@ -270,9 +314,14 @@ fn bench(c: &mut Criterion) {
     ];
     for (name, qs) in sizes {
         // warm the page cache and the synonym tables
-        latencies(&store, qs, 1, true);
-        let q = latencies(&store, qs, rounds, false);
-        let f = latencies(&store, qs, rounds, true);
+        latencies(&store, qs, 1, Mode::Full);
+        let o = latencies(&store, qs, rounds, Mode::OnePass);
+        let q = latencies(&store, qs, rounds, Mode::Ranked);
+        let f = latencies(&store, qs, rounds, Mode::Full);
+        println!(
+            "{name}: one pass (before) wall p50={:.3} p99={:.3} max={:.3} ms | thread CPU p50={:.3} p99={:.3} max={:.3} ms ({} runs)",
+            o.p50, o.p99, o.max, o.cpu_p50, o.cpu_p99, o.cpu_max, o.count
+        );
         println!(
             "{name}: rank+count   wall p50={:.3} p99={:.3} max={:.3} ms | thread CPU p50={:.3} p99={:.3} max={:.3} ms ({} runs)",
             q.p50, q.p99, q.max, q.cpu_p50, q.cpu_p99, q.cpu_max, q.count
