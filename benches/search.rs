@@ -1,16 +1,26 @@
 //! Query latency of `hotline search` on the shared datasets replicated (with new ids) to
-//! `HOTLINE_BENCH_N` cases (default 100,000): p50 / p99 / max of 1-, 2- and 3-term queries
-//! (30 queries each), top 10, for the bare tantivy query and for the full search (exact total
-//! count, stored documents, snippets), the index size on disk, and where the time of the
-//! slowest queries goes.
+//! `HOTLINE_BENCH_N` cases (default 100,000): 30 queries each of 1, 2 and 3 words, top 10,
+//! `HOTLINE_BENCH_ROUNDS` (default 10) timed passes after one warm-up pass. For each size it
+//! prints p50 / p99 / max of wall time and of thread CPU time (the CPU figure does not count
+//! waiting for a core, so it survives a loaded machine) for:
+//! - `one pass (before)`: the query with its proximity clause, exact count and top 10 from one
+//!   collector pass over every match (how search ranked before the proximity rescoring);
+//! - `rank+count`: [`ranked`], what search does now (proximity added to the best 200 by BM25;
+//!   a flat term union ranked with block-max WAND and counted apart);
+//! - `full search`: [`search`], adding stored documents and snippets;
 //!
-//! The index is built once (no tagging: the queries do not use tags) into
-//! `target/bench-index-N-<format>`, where `<format>` hashes the schema and the tokenizer's
-//! output on a probe text, and is reused by later runs; a `complete` marker file says the build
-//! finished. `HOTLINE_BENCH_ROUNDS` (default 10) sets the timed rounds over the 30 queries of
-//! each size; `HOTLINE_BENCH_QUICK=1` skips the criterion part. Skips without ../shared.
+//! and the time breakdown of the three slowest queries (with and without synonyms).
+//!
+//! The index is built once (no tagging: the queries do not use tags; two indexing threads,
+//! 1 GiB writer budget) into `target/bench-index-N-<format>`, where `<format>` hashes the
+//! schema, the tokenizer's output on a probe text and this bench's format version; a
+//! `complete` marker says the build finished, and later runs reuse it. Skips without
+//! ../shared. `HOTLINE_BENCH_QUICK=1` skips the criterion part; `HOTLINE_BENCH_PHASES='停水
+//! 小区;噪音'` prints only those queries' breakdowns; `HOTLINE_BENCH_PROFILE='停水 小区'`
+//! repeats one query for 8 s (for `perf record`).
 //!
 //! `HOTLINE_SHARED=/work/shared HOTLINE_BENCH_N=1000000 HOTLINE_BENCH_QUICK=1 cargo bench --bench search`
+//! (the 1M index takes ~1.8 GiB under target/; delete it when done).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
