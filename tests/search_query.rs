@@ -170,6 +170,11 @@ fn synonyms_expand_and_can_be_turned_off() {
     assert_eq!(ids(&s, &q("路灯")), ["1", "9", "10"]);
     assert_eq!(ids(&s, &no_syn("停水")), ["5"]);
     assert_eq!(ids(&s, &q("停水")), ["5", "6"]);
+    // words of one synonym group: the group is required once, the matches are the same
+    assert_eq!(ids(&s, &q("欠薪 讨薪")), ["3", "4"]);
+    assert_eq!(ids(&s, &q("欠薪 讨薪 农民工")), ["3"]);
+    assert_eq!(ids(&s, &q("停水 断水")), ["5", "6"]);
+    assert_eq!(ids(&s, &no_syn("欠薪 讨薪")), Vec::<String>::new());
 }
 
 #[test]

@@ -168,6 +168,14 @@ pub struct QueryBuilder<'a> {
     pub highlight_terms: Vec<String>,
     /// Whether a phrase query was built (a phrase needs positions for every candidate).
     has_phrase: bool,
+    /// The words (with their synonyms) already required by a clause of their own.
+    required: Vec<Vec<String>>,
+    /// The item being built is the only alternative of a required clause.
+    sole_required: bool,
+    /// Require a synonym group once (see [`QueryBuilder::build_split`]).
+    dedupe: bool,
+    /// A word was left out because its group was required already.
+    deduped: bool,
 }
 
 impl<'a> QueryBuilder<'a> {
@@ -178,6 +186,10 @@ impl<'a> QueryBuilder<'a> {
             opts,
             highlight_terms: Vec::new(),
             has_phrase: false,
+            required: Vec::new(),
+            sole_required: false,
+            dedupe: true,
+            deduped: false,
         }
     }
 
@@ -208,6 +220,8 @@ impl<'a> QueryBuilder<'a> {
     /// The text query split in two: the query that decides which cases match (and their BM25
     /// score), and the proximity clauses that only add to the score of a matching case. The
     /// score of [`QueryBuilder::build`] is the first's score plus the sum of the second's.
+    /// A word whose synonym group another required word brought in already (扰民 after
+    /// 噪音) adds no clause: it would match the same cases again.
     pub fn build_split(&mut self, q: &ParsedQuery) -> Option<TextQuery> {
         if q.clauses.is_empty() {
             return None;
@@ -216,12 +230,17 @@ impl<'a> QueryBuilder<'a> {
         let mut sequence: Vec<String> = Vec::new();
         for c in &q.clauses {
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            self.sole_required = !c.negated && c.alternatives.len() == 1;
             for item in &c.alternatives {
                 let (leaves, words) = self.item_query(item, !c.negated);
                 alts.extend(leaves);
-                if !c.negated && c.alternatives.len() == 1 {
+                if self.sole_required {
                     sequence.extend(words);
                 }
+            }
+            if alts.is_empty() {
+                // every word of the clause is required already (噪音 扰民: one synonym group)
+                continue;
             }
             subs.push((
                 if c.negated {
@@ -231,6 +250,16 @@ impl<'a> QueryBuilder<'a> {
                 },
                 union(alts),
             ));
+        }
+        if self.deduped && subs.len() == 1 {
+            // The query came down to one word group (噪音 扰民): its proximity rescoring
+            // ranks 200 candidates, which costs more than requiring the group twice.
+            self.dedupe = false;
+            self.deduped = false;
+            self.has_phrase = false;
+            self.required.clear();
+            self.highlight_terms.clear();
+            return self.build_split(q);
         }
         let mut proximity = Vec::new();
         if !q.has_positive() {
@@ -299,7 +328,25 @@ impl<'a> QueryBuilder<'a> {
                     }
                 }
                 let mut must: Vec<Box<dyn Query>> = Vec::new();
+                let mut repeated = false;
                 for w in &group_single_chars(&words) {
+                    if self.sole_required && self.dedupe {
+                        // A word whose synonym group is required already matches the same
+                        // cases: the group is required once (噪音 扰民, 停水 断水), which
+                        // halves the work of such a query and changes no match.
+                        let mut group = vec![w.clone()];
+                        if let Some(syn) = self.synonyms {
+                            group.extend(syn.expand(w).into_iter().map(str::to_string));
+                        }
+                        group.sort();
+                        if self.required.contains(&group) {
+                            self.note(w);
+                            repeated = true;
+                            self.deduped = true;
+                            continue;
+                        }
+                        self.required.push(group);
+                    }
                     let mut alts = self.word_query(w, positive);
                     if let Some(syn) = self.synonyms {
                         for s in prune_contained(w, syn.expand(w)) {
@@ -309,6 +356,7 @@ impl<'a> QueryBuilder<'a> {
                     must.push(union(alts));
                 }
                 let q: Box<dyn Query> = match must.len() {
+                    0 if repeated => return (Vec::new(), words),
                     0 => Box::new(EmptyQuery),
                     1 => return (vec![must.pop().expect("one")], words),
                     _ => Box::new(BooleanQuery::intersection(must)),
