@@ -9,7 +9,8 @@
 //!   a flat term union ranked with block-max WAND and counted apart);
 //! - `full search`: [`search`], adding stored documents and snippets;
 //!
-//! and the time breakdown of the three slowest queries (with and without synonyms).
+//! and the time breakdown of the three slowest queries by median thread CPU (with and without
+//! synonyms).
 //!
 //! The index is built once (no tagging: the queries do not use tags; two indexing threads,
 //! 1 GiB writer budget) into `target/bench-index-N-<format>`, where `<format>` hashes the
