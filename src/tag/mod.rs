@@ -1,7 +1,7 @@
 //! Tagging: category (一级分类), hotspot topic, department suggestions and urgency for each case.
 //!
-//! One segmentation per case feeds everything: the terms are hashed and sorted once
-//! ([`scorer::Scratch::features`]) and every model reads its vector off that one list
+//! One segmentation per case feeds everything: the terms are hashed once
+//! ([`scorer::Scratch::features`]) and every model reads its vector off those hashes
 //! ([`scorer::CompactModel`]); the keyword rules and urgency each take one Aho-Corasick
 //! pass over the text. The parts:
 //! - category: a linear model over TF-IDF words, word bigrams and character n-grams
@@ -206,17 +206,6 @@ impl Tagger {
         }
     }
 
-    /// The widest hash space of the three models.
-    fn max_bits(&self) -> u32 {
-        let (c, t, r) = &self.fast;
-        [Some(c), t.as_ref(), r.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|m| m.bits())
-            .max()
-            .unwrap_or(0)
-    }
-
     /// Tags a title and body.
     pub fn tag(&self, title: &str, body: &str) -> Tags {
         let text = if title.is_empty() || body.starts_with(title) {
@@ -249,7 +238,7 @@ impl Tagger {
         terms: &[S],
     ) -> Tags {
         let (cat, _, route) = &self.fast;
-        s.features(&self.category.cfg, terms, self.max_bits());
+        s.features(&self.category.cfg, terms);
         // category
         cat.vectorize(s);
         let cp = softmax(&cat.scores(&s.x), cat.temperature);
@@ -259,7 +248,7 @@ impl Tagger {
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
-        let model_p = self.topic_probabilities_sorted(s);
+        let model_p = self.topic_probabilities_in(s);
         let d = topics::decide(kw, &kw_scores, &model_p, &category, cconf);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
         let mut order: Vec<usize> = (0..d.votes.len()).collect();
@@ -309,15 +298,13 @@ impl Tagger {
     pub fn topic_probabilities(&self, hashes: &[u64]) -> Vec<f32> {
         SCRATCH.with(|cell| {
             let s = &mut cell.borrow_mut().0;
-            s.hashes.clear();
-            s.hashes.extend_from_slice(hashes);
-            s.set_hashes_sorted(self.max_bits());
-            self.topic_probabilities_sorted(s)
+            s.set_hashes(hashes);
+            self.topic_probabilities_in(s)
         })
     }
 
-    /// As [`Tagger::topic_probabilities`] from the sorted keys in `s` (overwrites `s.x`).
-    fn topic_probabilities_sorted(&self, s: &mut Scratch) -> Vec<f32> {
+    /// As [`Tagger::topic_probabilities`] from the hashes in `s` (overwrites `s.x`).
+    fn topic_probabilities_in(&self, s: &mut Scratch) -> Vec<f32> {
         let mut model_p = vec![0f32; self.keywords.topics.len()];
         if let Some(m) = &self.fast.1 {
             m.vectorize(s);
@@ -341,11 +328,11 @@ impl Tagger {
         };
         let terms = segmenter().terms(&text);
         let mut s = Scratch::default();
-        s.features(&self.category.cfg, &terms, self.max_bits());
+        s.features(&self.category.cfg, &terms);
         let cat = &self.fast.0;
         cat.vectorize(&mut s);
         let (ci, cconf) = linear::argmax(&softmax(&cat.scores(&s.x), cat.temperature));
-        let model_p = self.topic_probabilities_sorted(&mut s);
+        let model_p = self.topic_probabilities_in(&mut s);
         (
             self.keywords.score(title, body).scores,
             model_p,

@@ -1,15 +1,13 @@
 //! The tagging hot path: one feature pass per case, shared by the three linear models.
 //!
 //! Per case the feature hashes are computed once ([`FeatureConfig::hash_into`], into reused
-//! buffers, no string per n-gram), then their low 32 bits are bit-reversed, sorted and counted
-//! once. Sorted that way, the hashes sharing their low `b` bits are adjacent for every `b` ≤ 32,
-//! so each model, whatever its hash width, reads its TF-IDF vector off the one sorted list in a
-//! single linear pass:
-//! the same buckets and values as [`FeatureConfig::vectorize_hashes`] (which sorts once per
-//! model), in bit-reversed bucket order. Weights are held as i16, feature-major
-//! (`w[bucket * kp + class]`, scaled per class, rows padded to eight classes), so all classes'
-//! weights of one feature are one contiguous run (one to three cache lines), scored eight
-//! classes at a time (AVX2 when the CPU has it), in half the memory of f32 weights.
+//! buffers, no string per n-gram). Each model masks them to its width and counts them in a
+//! reused per-thread array indexed by bucket (touching only the case's buckets, no sort),
+//! which gives the same buckets and values as [`FeatureConfig::vectorize_hashes`] in
+//! first-occurrence order. Weights are held as i16, feature-major (`w[bucket * kp + class]`,
+//! scaled per class, rows padded to eight classes), so all classes' weights of one feature are
+//! one contiguous run (one to three cache lines), scored eight classes at a time (AVX2 when
+//! the CPU has it), in half the memory of f32 weights.
 
 use super::features::FeatureConfig;
 use super::linear::LinearModel;
@@ -44,43 +42,36 @@ pub struct Scratch {
     pub hashes: Vec<u64>,
     /// The CJK characters of the joined terms.
     pub chars: Vec<[u8; 3]>,
-    /// The low 32 bits of the hashes, bit-reversed, sorted by their top bits.
-    keys: Vec<u32>,
-    tmp: Vec<u32>,
-    /// The keys grouped by their top bits: (key, its hash's low 32 bits, count).
-    distinct: Vec<(u32, u32, u32)>,
+    /// Count per bucket, all zero between uses.
+    counts: Vec<u16>,
+    /// The buckets of the case in first-occurrence order.
+    order: Vec<u32>,
+    /// The buckets and counts of the widest model vectorised so far, and its width (0: none).
+    wide: Vec<(u32, u16)>,
+    wide_bits: u32,
     /// A model's sparse TF-IDF vector: (bucket, value).
     pub x: Vec<(u32, f32)>,
 }
 
 impl Scratch {
-    /// Hashes `terms`, sorts and counts the keys: the one feature pass of a case, for models
-    /// of up to `max_bits` hash bits.
-    pub fn features<S: AsRef<str>>(&mut self, cfg: &FeatureConfig, terms: &[S], max_bits: u32) {
+    /// Hashes `terms`: the one feature pass of a case.
+    pub fn features<S: AsRef<str>>(&mut self, cfg: &FeatureConfig, terms: &[S]) {
         cfg.hash_into(terms, &mut self.hashes, &mut self.chars);
-        self.set_hashes_sorted(max_bits);
+        self.wide_bits = 0;
     }
 
-    /// Fills the sorted keys, grouped by their top `max_bits` bits, from `hashes`.
-    pub fn set_hashes_sorted(&mut self, max_bits: u32) {
-        self.keys.clear();
-        self.keys
-            .extend(self.hashes.iter().map(|&h| (h as u32).reverse_bits()));
-        radix_sort_top(&mut self.keys, &mut self.tmp, max_bits);
-        let shift = 32 - max_bits.min(32);
-        self.distinct.clear();
-        for &key in &self.keys {
-            match self.distinct.last_mut() {
-                Some(d) if u64::from(d.0 ^ key) >> shift == 0 => d.2 += 1,
-                _ => self.distinct.push((key, key.reverse_bits(), 1)),
-            }
-        }
+    /// Takes precomputed feature hashes instead (no character list).
+    pub fn set_hashes(&mut self, hashes: &[u64]) {
+        self.hashes.clear();
+        self.hashes.extend_from_slice(hashes);
+        self.chars.clear();
+        self.wide_bits = 0;
     }
 }
 
 /// 1 + ln(count): the sublinear term frequency.
 #[inline]
-fn tf(count: u32) -> f32 {
+fn tf(count: u16) -> f32 {
     if count == 1 {
         1.0
     } else {
@@ -130,36 +121,6 @@ unsafe fn accumulate_avx2(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32
     }
 }
 
-/// Sorts `keys` by their top `bits` bits (LSD radix, eight bits a pass), via `tmp`.
-fn radix_sort_top(keys: &mut Vec<u32>, tmp: &mut Vec<u32>, bits: u32) {
-    let bits = bits.min(32);
-    let low = 32 - bits;
-    let mut shift = low;
-    while shift < 32 {
-        let width = (32 - shift).min(8);
-        let digit_mask = (1u32 << width) - 1;
-        let mut count = [0usize; 256];
-        for &k in keys.iter() {
-            count[((k >> shift) & digit_mask) as usize] += 1;
-        }
-        let mut sum = 0;
-        for c in count.iter_mut() {
-            let n = *c;
-            *c = sum;
-            sum += n;
-        }
-        tmp.clear();
-        tmp.resize(keys.len(), 0);
-        for &k in keys.iter() {
-            let d = ((k >> shift) & digit_mask) as usize;
-            tmp[count[d]] = k;
-            count[d] += 1;
-        }
-        std::mem::swap(keys, tmp);
-        shift += width;
-    }
-}
-
 impl CompactModel {
     /// Lays out a loaded model for scoring (weights read from a model file convert exactly).
     pub fn new(m: &LinearModel) -> CompactModel {
@@ -200,36 +161,52 @@ impl CompactModel {
         self.k
     }
 
-    /// log2 of the number of hash buckets.
-    pub fn bits(&self) -> u32 {
-        self.bits
-    }
-
     /// The L2-normalised TF-IDF vector of the case whose features are in `s`
-    /// ([`Scratch::features`], with `max_bits` at least this model's bits), into `s.x`.
+    /// ([`Scratch::features`]), into `s.x`. When the previous call left a vector of a model at
+    /// least as wide (`s.buckets` from the widest model first), its buckets and counts are
+    /// reused instead of the hashes: narrower buckets are the wider ones masked.
     pub fn vectorize(&self, s: &mut Scratch) {
-        let x = &mut s.x;
-        let d = &s.distinct;
-        x.clear();
-        let mask = ((1u64 << self.bits) - 1) as u32;
-        // keys in one bucket agree on their top `bits` bits
-        let shift = 32 - self.bits.min(32);
-        let mut norm = 0f32;
-        let mut i = 0;
-        while i < d.len() {
-            let (head, low, mut count) = d[i];
-            let mut j = i + 1;
-            while j < d.len() && u64::from(d[j].0 ^ head) >> shift == 0 {
-                count += d[j].2;
-                j += 1;
+        let dim = 1usize << self.bits;
+        if s.counts.len() < dim {
+            s.counts.resize(dim, 0);
+        }
+        let mask = (dim - 1) as u32;
+        let (counts, order, x) = (&mut s.counts, &mut s.order, &mut s.x);
+        order.clear();
+        if s.wide_bits >= self.bits && s.wide_bits > 0 {
+            for &(b, c) in &s.wide {
+                let b = (b & mask) as usize;
+                if counts[b] == 0 {
+                    order.push(b as u32);
+                }
+                counts[b] = counts[b].saturating_add(c);
             }
-            let b = low & mask;
-            let v = tf(count) * self.idf[b as usize];
+        } else {
+            for &h in &s.hashes {
+                let b = (h as u32 & mask) as usize;
+                if counts[b] == 0 {
+                    order.push(b as u32);
+                }
+                counts[b] = counts[b].saturating_add(1);
+            }
+        }
+        x.clear();
+        let mut norm = 0f32;
+        let keep = s.wide_bits < self.bits || s.wide_bits == 0;
+        if keep {
+            s.wide.clear();
+            s.wide_bits = self.bits;
+        }
+        for &b in order.iter() {
+            let c = std::mem::take(&mut counts[b as usize]);
+            if keep {
+                s.wide.push((b, c));
+            }
+            let v = tf(c) * self.idf[b as usize];
             if v > 0.0 {
                 x.push((b, v));
                 norm += v * v;
             }
-            i = j;
         }
         if norm > 0.0 {
             let inv = 1.0 / norm.sqrt();
@@ -284,14 +261,14 @@ mod tests {
     use crate::tag::features::SparseVec;
 
     #[test]
-    fn one_sorted_pass_gives_each_width_its_vector() {
+    fn one_hash_pass_gives_each_width_its_vector() {
         let terms = [
             "小区", "路灯", "不亮", "路灯", "晚上", "出行", "不便", "路灯", "维修",
         ];
         let base = LinearModel::from_bytes(crate::tag::CATEGORY_MODEL).unwrap();
         let mut s = Scratch::default();
-        s.features(&base.cfg, &terms, 18);
-        for bits in [4u32, 9, 14, 16, 18] {
+        s.features(&base.cfg, &terms);
+        for bits in [4u32, 18, 9, 16, 14] {
             let cfg = FeatureConfig { bits, ..base.cfg };
             let idf: Vec<f32> = (0..cfg.dim()).map(|i| 1.0 + (i % 7) as f32).collect();
             let k = 3;
