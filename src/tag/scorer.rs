@@ -103,7 +103,7 @@ fn accumulate(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
 #[target_feature(enable = "avx2")]
 unsafe fn accumulate_avx2(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
     use std::arch::x86_64::*;
-    assert!(kp % LANES == 0 && acc.len() == kp);
+    assert!(kp.is_multiple_of(LANES) && acc.len() == kp);
     let chunks = kp / LANES;
     let a = acc.as_mut_ptr();
     for &(b, v) in x {
