@@ -95,29 +95,53 @@ fn accumulate(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
 }
 
 /// [`accumulate`] with AVX2: eight classes per instruction, the same arithmetic (no fused
-/// multiply-add), so both give the same scores.
+/// multiply-add), so both give the same scores. Rows of up to 96 classes keep their sums in
+/// registers.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn accumulate_avx2(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
-    use std::arch::x86_64::*;
     assert!(kp.is_multiple_of(LANES) && acc.len() == kp);
-    let chunks = kp / LANES;
-    let a = acc.as_mut_ptr();
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match kp / LANES {
+                $($n => return accumulate_avx2_fixed::<$n>(w, x, acc),)*
+                _ => {}
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12);
+    accumulate(w, kp, x, acc)
+}
+
+/// [`accumulate_avx2`] for rows of `N` chunks, the sums held in `N` registers.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn accumulate_avx2_fixed<const N: usize>(w: &[i16], x: &[(u32, f32)], acc: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let kp = N * LANES;
+    assert!(acc.len() == kp);
+    let mut sums = [_mm256_setzero_ps(); N];
     for &(b, v) in x {
         let start = b as usize * kp;
         assert!(start + kp <= w.len(), "bucket {b} out of range");
         let row = w.as_ptr().add(start);
         let vv = _mm256_set1_ps(v);
-        for c in 0..chunks {
-            // SAFETY: row + c*8 .. +8 lies in w (checked above), a + c*8 .. +8 in acc.
+        for (c, sum) in sums.iter_mut().enumerate() {
+            // SAFETY: row + c*8 .. +8 lies in w (checked above).
             let wi = _mm_loadu_si128(row.add(c * LANES) as *const __m128i);
             let wf = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(wi));
-            let ac = _mm256_loadu_ps(a.add(c * LANES));
-            _mm256_storeu_ps(a.add(c * LANES), _mm256_add_ps(ac, _mm256_mul_ps(wf, vv)));
+            *sum = _mm256_add_ps(*sum, _mm256_mul_ps(wf, vv));
         }
+    }
+    for (c, sum) in sums.iter().enumerate() {
+        // SAFETY: acc has N * 8 elements (asserted above).
+        _mm256_storeu_ps(acc.as_mut_ptr().add(c * LANES), *sum);
     }
 }
 
