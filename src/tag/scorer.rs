@@ -19,6 +19,9 @@ const STEPS: f32 = 127.0 * 127.0;
 
 /// Row stride of the weights: classes padded to a multiple of this (SIMD width).
 const LANES: usize = 8;
+/// How many features ahead the scoring loop prefetches weight rows.
+#[cfg(target_arch = "x86_64")]
+const PREFETCH_AHEAD: usize = 8;
 
 /// A linear model laid out for scoring: i16 feature-major weights with a scale per class,
 /// each feature's row padded to a multiple of [`LANES`].
@@ -127,7 +130,14 @@ unsafe fn accumulate_avx2_fixed<const N: usize>(w: &[i16], x: &[(u32, f32)], acc
     let kp = N * LANES;
     assert!(acc.len() == kp);
     let mut sums = [_mm256_setzero_ps(); N];
-    for &(b, v) in x {
+    for (i, &(b, v)) in x.iter().enumerate() {
+        // the rows are scattered over megabytes: ask for a later feature's row early
+        if let Some(&(ahead, _)) = x.get(i + PREFETCH_AHEAD) {
+            let p = w.as_ptr().wrapping_add(ahead as usize * kp) as *const i8;
+            for line in (0..kp * 2).step_by(64) {
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(line));
+            }
+        }
         let start = b as usize * kp;
         assert!(start + kp <= w.len(), "bucket {b} out of range");
         let row = w.as_ptr().add(start);
