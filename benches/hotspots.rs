@@ -8,7 +8,7 @@
 //! `HOTSPOTS_BENCH_SKIP_100K=1` to run the small size only).
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -141,4 +141,27 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `HOTSPOTS_ONCE=N`: one timed run on N cases, no criterion (for callgrind / perf).
+fn once(n: usize) {
+    let cs = cases(n, if n <= 5_000 { 1 } else { 2 });
+    let t = Instant::now();
+    let h = find_hotspots(&cs, &HotspotParams::default());
+    let s = t.elapsed().as_secs_f64();
+    println!("find_hotspots {n} cases: {s:.3} s, {} hotspots", h.len());
+    for x in h.iter().take(10) {
+        println!("  {:>2} {:7.2} {:5} {}", x.rank, x.heat, x.case_count, x.label);
+    }
+}
+
+fn main() {
+    if let Some(n) = std::env::var("HOTSPOTS_ONCE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        once(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

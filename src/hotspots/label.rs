@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::vectorize::{Analysis, Vectors};
 
 /// Words that never make a label's problem part.
@@ -77,8 +79,8 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     let place = dominant_place(&analyses);
     let district = dominant_district(&analyses, n);
     // Summed weights of the members' features, and how many members have each.
-    let mut weight: HashMap<u32, f32> = HashMap::new();
-    let mut spread: HashMap<u32, usize> = HashMap::new();
+    let mut weight: FxHashMap<u32, f32> = FxHashMap::default();
+    let mut spread: FxHashMap<u32, usize> = FxHashMap::default();
     for &i in members {
         for &(f, w) in &vectors.docs[i] {
             *weight.entry(f).or_insert(0.0) += w;
@@ -103,18 +105,12 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             .is_some_and(|p| p.contains(t) || t.contains(p))
             || district.as_deref().is_some_and(|d| d.contains(t))
     };
-    // Terms at least half the members use.
-    let common = |t: &str| {
-        let k = members
-            .iter()
-            .filter(|&&i| vectors.analyses[i].terms.iter().any(|(u, _)| u == t))
-            .count();
-        k * 2 >= n
-    };
+    // Terms at least half the members use (every term of a case is one of its features).
+    let common = |f: u32| spread[&f] * 2 >= n;
     let mut problem_terms: Vec<(String, f32)> = Vec::new();
     for &(f, w) in &ranked {
         let name = vectors.vocab[f as usize].as_str();
-        if name.starts_with('#') || name.starts_with('@') || !common(name) {
+        if name.starts_with('#') || name.starts_with('@') || !common(f) {
             continue;
         }
         if name.chars().count() < 2 || NOT_PROBLEM.contains(&name) || inside(name) {
@@ -145,9 +141,14 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     // A place the titles name beats one only the narratives name.
     let joined: Vec<String> = heads.iter().map(|h| h.concat()).collect();
     let in_titles = |p: &str| joined.iter().filter(|h| h.contains(p)).count();
-    let mut titled: Vec<(usize, usize, &str)> = analyses
+    let mut names: Vec<&str> = analyses
         .iter()
         .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut titled: Vec<(usize, usize, &str)> = names
+        .into_iter()
         .map(|p| (in_titles(p), p.chars().count(), p))
         .filter(|&(c, _, _)| c >= 2.min(joined.len()) && c * 10 >= joined.len() * 3)
         .collect();

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Case;
@@ -95,24 +96,30 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
     if cases.is_empty() {
         return Vec::new();
     }
+    let mut timer = StageTimer::new();
     let vectors = vectorize::vectorize(cases, &params.vectorize);
+    timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
+    timer.stage("cluster");
     let repeat_ids: HashSet<String> = repeats::mark_repeats_with(cases, &vectors)
         .into_iter()
         .map(|r| r.id)
         .collect();
+    timer.stage("repeats");
     let times: Vec<NaiveDateTime> = cases.iter().filter_map(|c| c.received_at).collect();
     let period = times
         .iter()
         .min()
         .zip(times.iter().max())
         .map(|(a, b)| (*a, *b));
-    let mut hotspots: Vec<(Hotspot, vectorize::SparseVec)> = clusters
+    // Statistics and heat of every cluster; labels only for those returned.
+    let mut hotspots: Vec<Draft> = clusters
         .par_iter()
         .filter(|m| m.len() >= params.min_cases.max(1))
         .map(|members| build(cases, &vectors, members, &repeat_ids, period))
         .collect();
     sort_by_heat(&mut hotspots);
+    timer.stage("build");
     if !params.previous.is_empty() {
         // Growth for the leading candidates only (it changes heat by a bounded factor).
         let keep = if params.top == 0 {
@@ -132,7 +139,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
                 )
             })
             .collect();
-        hotspots.par_iter_mut().for_each(|(h, centroid)| {
+        hotspots.par_iter_mut().for_each(|Draft { hotspot: h, centroid, .. }| {
             let p = previous
                 .iter()
                 .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
@@ -142,19 +149,67 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         });
         sort_by_heat(&mut hotspots);
     }
-    let mut out: Vec<Hotspot> = hotspots.into_iter().map(|x| x.0).collect();
+    timer.stage("growth");
     if params.top > 0 {
-        out.truncate(params.top);
+        hotspots.truncate(params.top);
     }
+    let mut out: Vec<Hotspot> = hotspots
+        .into_par_iter()
+        .map(|d| {
+            let mut h = d.hotspot;
+            let lab = label::label(&vectors, &d.central_first);
+            h.label = lab.label;
+            h.place = lab.place;
+            h.problem = lab.problem;
+            h.keywords = lab.keywords;
+            h.district = lab.district;
+            h
+        })
+        .collect();
     for (i, h) in out.iter_mut().enumerate() {
         h.rank = i + 1;
     }
+    timer.stage("labels");
     out
+}
+
+/// A hotspot before its label: its statistics, normalised centroid and members (most
+/// central first).
+struct Draft {
+    hotspot: Hotspot,
+    centroid: vectorize::SparseVec,
+    central_first: Vec<usize>,
+}
+
+/// Prints the time of each stage to stderr when `HOTLINE_HOTSPOTS_TIMING` is set (for
+/// profiling; silent otherwise).
+pub(crate) struct StageTimer {
+    on: bool,
+    at: std::time::Instant,
+}
+
+impl StageTimer {
+    pub(crate) fn new() -> StageTimer {
+        StageTimer {
+            on: std::env::var_os("HOTLINE_HOTSPOTS_TIMING").is_some(),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn stage(&mut self, name: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("hotspots {name}: {:.3} s", (now - self.at).as_secs_f64());
+            self.at = now;
+        }
+    }
 }
 
 /// All clusters of the vectorised cases (member indices), largest first.
 pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<Vec<usize>> {
+    let mut timer = StageTimer::new();
     let canon = place_groups(vectors);
+    timer.stage("  place groups");
     let places: Vec<Vec<u32>> = vectors
         .analyses
         .iter()
@@ -213,12 +268,13 @@ fn place_groups(vectors: &vectorize::Vectors) -> HashMap<&str, u32> {
     canon
 }
 
-fn sort_by_heat(h: &mut [(Hotspot, vectorize::SparseVec)]) {
+fn sort_by_heat(h: &mut [Draft]) {
     h.sort_by(|a, b| {
-        b.0.heat
-            .total_cmp(&a.0.heat)
-            .then(b.0.case_count.cmp(&a.0.case_count))
-            .then(a.0.case_ids.cmp(&b.0.case_ids))
+        let (a, b) = (&a.hotspot, &b.hotspot);
+        b.heat
+            .total_cmp(&a.heat)
+            .then(b.case_count.cmp(&a.case_count))
+            .then(a.case_ids.cmp(&b.case_ids))
     });
 }
 
@@ -234,15 +290,15 @@ fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> he
     }
 }
 
-/// One hotspot from a cluster, with its normalised centroid.
+/// One hotspot from a cluster, without its label.
 fn build(
     cases: &[Case],
     vectors: &vectorize::Vectors,
     members: &[usize],
     repeat_ids: &HashSet<String>,
     period: Option<(NaiveDateTime, NaiveDateTime)>,
-) -> (Hotspot, vectorize::SparseVec) {
-    let mut sum: HashMap<u32, f32> = HashMap::new();
+) -> Draft {
+    let mut sum: FxHashMap<u32, f32> = FxHashMap::default();
     for &i in members {
         for &(f, w) in &vectors.docs[i] {
             *sum.entry(f).or_insert(0.0) += w;
@@ -255,7 +311,6 @@ fn build(
         .collect();
     central.sort_by(|a, b| b.0.total_cmp(&a.0).then(cases[a.1].id.cmp(&cases[b.1].id)));
     let central_first: Vec<usize> = central.iter().map(|x| x.1).collect();
-    let lab = label::label(vectors, &central_first);
     let mut users: HashSet<&str> = HashSet::new();
     let mut anonymous = 0;
     for &i in members {
@@ -290,9 +345,9 @@ fn build(
     let mut h = Hotspot {
         rank: 0,
         heat: 0.0,
-        label: lab.label,
-        place: lab.place,
-        problem: lab.problem,
+        label: String::new(),
+        place: None,
+        problem: None,
         topic,
         first: times.iter().min().copied(),
         last: times.iter().max().copied(),
@@ -302,7 +357,7 @@ fn build(
             .iter()
             .map(|&i| cases[i].likes.unwrap_or(0) as u64)
             .sum(),
-        keywords: lab.keywords,
+        keywords: Vec::new(),
         representative_ids: central
             .iter()
             .take(3)
@@ -313,9 +368,13 @@ fn build(
             .filter(|id| repeat_ids.contains(*id))
             .count(),
         case_ids,
-        district: lab.district,
+        district: None,
         previous_count: None,
     };
     h.heat = heat::heat(&heat_input(&h, period));
-    (h, centroid)
+    Draft {
+        hotspot: h,
+        centroid,
+        central_first,
+    }
 }
