@@ -150,7 +150,10 @@ fn once(n: usize) {
     let s = t.elapsed().as_secs_f64();
     println!("find_hotspots {n} cases: {s:.3} s, {} hotspots", h.len());
     for x in h.iter().take(10) {
-        println!("  {:>2} {:7.2} {:5} {}", x.rank, x.heat, x.case_count, x.label);
+        println!(
+            "  {:>2} {:7.2} {:5} {}",
+            x.rank, x.heat, x.case_count, x.label
+        );
     }
 }
 

@@ -148,37 +148,42 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
         .into_par_iter()
         .with_min_len(256)
         .map_init(
-            || (Scatter::new(features), Vec::new()),
-            |(scatter, cand), i| {
+            || (Scatter::new(features), vec![u32::MAX; n]),
+            |(scatter, seen), i| {
                 // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
                 // hotspot stays connected through each member's first few hundred
-                // neighbours).
+                // neighbours), and no further list once the case has MAX_EDGES_PER_CASE
+                // edges (the rarest features find the closest neighbours first).
                 let mut lists: Vec<&Vec<u32>> = probes[i]
                     .iter()
                     .map(|&f| &postings[f as usize])
                     .filter(|l| !l.is_empty())
                     .collect();
                 lists.sort_by_key(|l| l.len());
-                cand.clear();
-                for list in lists {
+                let di = &docs[i];
+                scatter.load(di);
+                let mut out: Vec<(u32, u32, f32)> = Vec::new();
+                let mut examined = 0;
+                'lists: for list in lists {
                     let start = list.partition_point(|&j| j as usize <= i);
-                    let room = MAX_CANDIDATES.saturating_sub(cand.len());
-                    cand.extend(list[start..].iter().take(room));
-                    if cand.len() >= MAX_CANDIDATES {
+                    for &j in &list[start..] {
+                        if seen[j as usize] == i as u32 {
+                            continue;
+                        }
+                        seen[j as usize] = i as u32;
+                        let s = scatter.dot(&docs[j as usize]);
+                        if s >= params.edge_threshold {
+                            out.push((i as u32, j, s));
+                        }
+                        examined += 1;
+                        if examined >= MAX_CANDIDATES {
+                            break 'lists;
+                        }
+                    }
+                    if out.len() >= MAX_EDGES_PER_CASE {
                         break;
                     }
                 }
-                cand.sort_unstable();
-                cand.dedup();
-                let di = &docs[i];
-                scatter.load(di);
-                let mut out: Vec<(u32, u32, f32)> = cand
-                    .iter()
-                    .filter_map(|&j| {
-                        let s = scatter.dot(&docs[j as usize]);
-                        (s >= params.edge_threshold).then_some((i as u32, j, s))
-                    })
-                    .collect();
                 scatter.clear(di);
                 if out.len() > MAX_EDGES_PER_CASE {
                     out.select_nth_unstable_by(MAX_EDGES_PER_CASE, |a, b| {

@@ -139,14 +139,20 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
                 )
             })
             .collect();
-        hotspots.par_iter_mut().for_each(|Draft { hotspot: h, centroid, .. }| {
-            let p = previous
-                .iter()
-                .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
-                .count();
-            h.previous_count = Some(p);
-            h.heat = heat::heat(&heat_input(h, period));
-        });
+        hotspots.par_iter_mut().for_each(
+            |Draft {
+                 hotspot: h,
+                 centroid,
+                 ..
+             }| {
+                let p = previous
+                    .iter()
+                    .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
+                    .count();
+                h.previous_count = Some(p);
+                h.heat = heat::heat(&heat_input(h, period));
+            },
+        );
         sort_by_heat(&mut hotspots);
     }
     timer.stage("growth");

@@ -103,10 +103,9 @@ fn analyze_with(seg: &Segmenter, text: &str, mut term: impl FnMut(Cow<'_, str>))
 
 /// [`normalize_token`] without an allocation for the usual token (CJK and lowercase ASCII).
 fn normalized_token(w: &str) -> Cow<'_, str> {
-    if w
-        .chars()
-        .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || (c.is_ascii() && !c.is_ascii_uppercase()))
-    {
+    if w.chars().all(|c| {
+        ('\u{4e00}'..='\u{9fff}').contains(&c) || (c.is_ascii() && !c.is_ascii_uppercase())
+    }) {
         Cow::Borrowed(w)
     } else {
         Cow::Owned(normalize_token(w))
@@ -124,7 +123,11 @@ static STOPWORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
 
 /// Drops stopwords, numbers and short ASCII fragments.
 fn keep_term(t: &str) -> bool {
-    if t.is_ascii() && (t.len() <= 2 || t.bytes().all(|b| b.is_ascii_alphanumeric()) && t.bytes().any(|b| b.is_ascii_digit())) {
+    if t.is_ascii()
+        && (t.len() <= 2
+            || t.bytes().all(|b| b.is_ascii_alphanumeric())
+                && t.bytes().any(|b| b.is_ascii_digit()))
+    {
         return false;
     }
     !STOPWORDS.contains(t)
@@ -134,16 +137,15 @@ fn keep_term(t: &str) -> bool {
 pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> Analysis {
     let mut counts: Vec<(String, f32)> = Vec::new();
     let mut pos: FxHashMap<String, usize> = FxHashMap::default();
-    let mut add = |t: Cow<'_, str>, w: f32, counts: &mut Vec<(String, f32)>| match pos
-        .get(t.as_ref())
-    {
-        Some(&i) => counts[i].1 += w,
-        None => {
-            let t = t.into_owned();
-            pos.insert(t.clone(), counts.len());
-            counts.push((t, w));
-        }
-    };
+    let mut add =
+        |t: Cow<'_, str>, w: f32, counts: &mut Vec<(String, f32)>| match pos.get(t.as_ref()) {
+            Some(&i) => counts[i].1 += w,
+            None => {
+                let t = t.into_owned();
+                pos.insert(t.clone(), counts.len());
+                counts.push((t, w));
+            }
+        };
     let mut entities = Entities::default();
     let mut title_terms = Vec::new();
     let title = case.title.as_deref().unwrap_or("").trim();
