@@ -129,16 +129,17 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         };
         hotspots.truncate(keep);
         let seg = crate::text::segmenter();
-        let previous: Vec<vectorize::SparseVec> = params
-            .previous
-            .par_iter()
-            .map(|c| {
-                vectors.project(
-                    &vectorize::analyze_case(seg, c, &params.vectorize),
-                    &params.vectorize,
-                )
-            })
-            .collect();
+        let centroids: Vec<&vectorize::SparseVec> = hotspots.iter().map(|d| &d.centroid).collect();
+        let previous: Vec<vectorize::SparseVec> =
+            previous_candidates(&params.previous, &vectors, &centroids)
+                .into_par_iter()
+                .map(|c| {
+                    vectors.project(
+                        &vectorize::analyze_case(seg, c, &params.vectorize),
+                        &params.vectorize,
+                    )
+                })
+                .collect();
         hotspots.par_iter_mut().for_each(
             |Draft {
                  hotspot: h,
@@ -177,6 +178,76 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
     }
     timer.stage("labels");
     out
+}
+
+/// The previous-period cases that may match one of `centroids` (cosine at least
+/// [`PREVIOUS_MIN_SIM`]), found without segmenting them: every feature of a case's vector
+/// is a substring of its text, so a case whose text holds centroid features of squared
+/// weight below PREVIOUS_MIN_SIM² cannot reach it (Cauchy–Schwarz with a unit vector). One
+/// Aho–Corasick pass over each text; only the candidates are then analysed.
+fn previous_candidates<'a>(
+    previous: &'a [Case],
+    vectors: &vectorize::Vectors,
+    centroids: &[&vectorize::SparseVec],
+) -> Vec<&'a Case> {
+    // Pattern (feature name, normalised, without its @ / # mark) -> (centroid, weight²).
+    let mut index: FxHashMap<String, usize> = FxHashMap::default();
+    let mut weights: Vec<Vec<(usize, f32)>> = Vec::new();
+    for (k, c) in centroids.iter().enumerate() {
+        for &(f, w) in c.iter() {
+            let name = vectors.vocab[f as usize].trim_start_matches(['@', '#']);
+            let name = crate::text::normalize_token(name);
+            if name.is_empty() {
+                continue;
+            }
+            let next = weights.len();
+            let p = *index.entry(name).or_insert(next);
+            if p == next {
+                weights.push(Vec::new());
+            }
+            weights[p].push((k, w * w));
+        }
+    }
+    let mut patterns: Vec<(&String, usize)> = index.iter().map(|(n, &p)| (n, p)).collect();
+    patterns.sort_by_key(|x| x.1);
+    let Ok(ac) = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns.iter().map(|x| x.0.as_str()))
+    else {
+        return previous.iter().collect();
+    };
+    let bound = PREVIOUS_MIN_SIM * PREVIOUS_MIN_SIM - 1e-4;
+    previous
+        .par_iter()
+        .filter(|c| {
+            let mut text = String::new();
+            for part in [
+                c.title.as_deref(),
+                Some(c.narrative.as_str()),
+                c.location.as_deref(),
+                c.town.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                text.push_str(&crate::text::normalize_token(part));
+                text.push('\n');
+            }
+            let mut found: Vec<usize> = ac
+                .find_overlapping_iter(&text)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            let mut mass = vec![0.0f32; centroids.len()];
+            for p in found {
+                for &(k, w2) in &weights[p] {
+                    mass[k] += w2;
+                }
+            }
+            mass.iter().any(|&m| m >= bound)
+        })
+        .collect()
 }
 
 /// A hotspot before its label: its statistics, normalised centroid and members (most
