@@ -52,6 +52,8 @@ const NOT_PROBLEM: &[&str] = &[
     "什么",
 ];
 
+/// Longest problem part made of two phrases, in characters.
+const MAX_PROBLEM: usize = 12;
 /// At most this many titles (the most central) are read for key phrases.
 const MAX_HEADS: usize = 60;
 /// Longest key phrase, in characters and in tokens.
@@ -198,6 +200,8 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
         }
         if chosen.is_empty() {
             first_count = count;
+        } else if chosen[0].chars().count() + ph.chars().count() > MAX_PROBLEM {
+            continue;
         }
         chosen.push(ph);
         if chosen.len() == 2 {
@@ -443,6 +447,42 @@ const PROBLEM_WORDS: &[&str] = &[
     "破损", "垃圾", "占道", "扰", "坑", "不退", "维权",
 ];
 
+/// Words that end a key phrase like punctuation: the caller's boilerplate (市民来电投诉：,
+/// 希望相关部门尽快核实处理) and clause-joining conjunctions (停水 | 且 | 没有提前通知).
+const SEPARATORS: &[&str] = &[
+    "市民",
+    "来电",
+    "来电人",
+    "投诉",
+    "反映",
+    "反应",
+    "咨询",
+    "建议",
+    "举报",
+    "求助",
+    "希望",
+    "要求",
+    "请求",
+    "恳请",
+    "相关",
+    "部门",
+    "相关部门",
+    "有关部门",
+    "尽快",
+    "核实",
+    "处理",
+    "解决",
+    "且",
+    "并且",
+    "而且",
+    "但",
+    "但是",
+    "并",
+    "同时",
+    "导致",
+    "影响",
+];
+
 /// Function words: a key phrase neither starts nor ends with one.
 const FUNCTION_WORDS: &[&str] = &[
     "且", "并", "并且", "而", "而且", "和", "与", "及", "以及", "或", "或者", "但", "但是", "就",
@@ -507,7 +547,7 @@ pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for h in heads {
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for seg in h.split(|t| t == "|") {
+        for seg in h.split(|t| t == "|" || SEPARATORS.contains(&t.as_str())) {
             for a in 0..seg.len() {
                 // A phrase neither starts nor ends with a function word (且, 的, 不 ...).
                 if FUNCTION_WORDS.contains(&seg[a].as_str()) {
