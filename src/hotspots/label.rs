@@ -517,6 +517,8 @@ const NO_END: &[&str] = &[
     "希望",
     "一直",
     "经常",
+    "无人",
+    "长期",
 ];
 
 /// Concatenates label parts, dropping the overlap where one part ends as the next begins
