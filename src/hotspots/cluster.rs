@@ -69,6 +69,9 @@ impl Default for ClusterParams {
 
 /// Most candidate pairs examined per case.
 const MAX_CANDIDATES: usize = 400;
+/// A case's candidate search stops after this many candidates in a row without an edge
+/// (the rarest features come first: later lists hold ever fewer neighbours).
+const PATIENCE: usize = 120;
 /// Most edges kept per case (its strongest): a big hotspot of near-duplicates stays
 /// connected through far fewer, and the merging reads every edge.
 const MAX_EDGES_PER_CASE: usize = 64;
@@ -152,8 +155,9 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
             |(scatter, seen), i| {
                 // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
                 // hotspot stays connected through each member's first few hundred
-                // neighbours), and no further list once the case has MAX_EDGES_PER_CASE
-                // edges (the rarest features find the closest neighbours first).
+                // neighbours), none after PATIENCE in a row without an edge, and no further
+                // list once the case has MAX_EDGES_PER_CASE edges (the rarest features find
+                // the closest neighbours first).
                 let mut lists: Vec<&Vec<u32>> = probes[i]
                     .iter()
                     .map(|&f| &postings[f as usize])
@@ -163,7 +167,7 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
                 let di = &docs[i];
                 scatter.load(di);
                 let mut out: Vec<(u32, u32, f32)> = Vec::new();
-                let mut examined = 0;
+                let (mut examined, mut last_edge) = (0, 0);
                 'lists: for list in lists {
                     let start = list.partition_point(|&j| j as usize <= i);
                     for &j in &list[start..] {
@@ -174,9 +178,10 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
                         let s = scatter.dot(&docs[j as usize]);
                         if s >= params.edge_threshold {
                             out.push((i as u32, j, s));
+                            last_edge = examined;
                         }
                         examined += 1;
-                        if examined >= MAX_CANDIDATES {
+                        if examined >= MAX_CANDIDATES || examined - last_edge > PATIENCE {
                             break 'lists;
                         }
                     }
