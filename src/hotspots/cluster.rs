@@ -155,9 +155,9 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
             |(scatter, seen), i| {
                 // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
                 // hotspot stays connected through each member's first few hundred
-                // neighbours), none after PATIENCE in a row without an edge, and no further
-                // list once the case has MAX_EDGES_PER_CASE edges (the rarest features find
-                // the closest neighbours first).
+                // neighbours), none after PATIENCE in a row without an edge, and none once
+                // the case has MAX_EDGES_PER_CASE edges (the rarest features find the closest
+                // neighbours first).
                 let mut lists: Vec<&Vec<u32>> = probes[i]
                     .iter()
                     .map(|&f| &postings[f as usize])
@@ -181,12 +181,12 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
                             last_edge = examined;
                         }
                         examined += 1;
-                        if examined >= MAX_CANDIDATES || examined - last_edge > PATIENCE {
+                        if examined >= MAX_CANDIDATES
+                            || examined - last_edge > PATIENCE
+                            || out.len() >= MAX_EDGES_PER_CASE
+                        {
                             break 'lists;
                         }
-                    }
-                    if out.len() >= MAX_EDGES_PER_CASE {
-                        break;
                     }
                 }
                 scatter.clear(di);
