@@ -37,8 +37,10 @@ use tokenizer::{ZhTokenizer, ZH_TOKENIZER};
 
 pub use stats::{NameCount, Stats};
 
-/// Memory the index writer may use before it flushes a segment.
-const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+/// Memory the index writer may use before it flushes a segment (split over its indexing
+/// threads): large enough that a default commit of 20,000 cases fits in one segment per
+/// thread, small enough to keep the ingest well under 1 GiB.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 /// The name of the fast 64-bit content-hash field.
 const HASH_FIELD: &str = "hash";
@@ -187,7 +189,9 @@ impl CaseStore {
     }
 
     fn from_index(index: Index) -> Result<CaseStore> {
-        index.tokenizers().register(ZH_TOKENIZER, ZhTokenizer);
+        index
+            .tokenizers()
+            .register(ZH_TOKENIZER, ZhTokenizer::default());
         let (_, fields) = schema();
         let reader = index
             .reader_builder()
