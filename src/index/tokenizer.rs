@@ -147,7 +147,7 @@ const MAX_CACHED_WORDS: usize = 200_000;
 thread_local! {
     /// Long word → its normalized text and sub-words.
     static WORDS: RefCell<HashMap<Box<str>, WordEntry, FxBuildHasher>> =
-        RefCell::new(HashMap::with_hasher(FxBuildHasher));
+        const { RefCell::new(HashMap::with_hasher(FxBuildHasher)) };
 }
 
 /// What the index holds for one word of three or more characters.
