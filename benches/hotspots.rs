@@ -5,13 +5,17 @@
 //! with variations (new ids and complainants, times spread over one month, sentences
 //! dropped or a follow-up sentence added); without ../shared, invented cases built from
 //! place × problem templates. Run: `cargo bench --bench hotspots` (set
-//! `HOTSPOTS_BENCH_SKIP_100K=1` to run the small size only).
+//! `HOTSPOTS_BENCH_SKIP_100K=1` to run the small size only). Criterion measures 5,000 cases;
+//! then a summary times 5,000 and 100,000 cases (median of 5 and 3 runs) beside bare jieba-rs
+//! segmentation of the same texts on the same threads, and prints one line per size.
+//! `HOTSPOTS_ONCE=N` runs once on N cases (for callgrind); `HOTLINE_HOTSPOTS_TIMING=1` prints
+//! the time of each stage.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use hotline::hotspots::{find_hotspots, HotspotParams};
 use hotline::Case;
 use rand::rngs::StdRng;
@@ -120,6 +124,58 @@ fn cases(n: usize, seed: u64) -> Vec<Case> {
         .collect()
 }
 
+/// Bare jieba-rs segmentation of what the hotspots read (title and the first 400 characters
+/// of the narrative), on the same rayon threads: the same-run baseline.
+fn bare_segmentation(cs: &[Case]) -> usize {
+    use rayon::prelude::*;
+    let jieba = hotline::text::segmenter().jieba();
+    cs.par_iter()
+        .map(|c| {
+            let body: String = c.narrative.chars().take(400).collect();
+            jieba.cut(c.title.as_deref().unwrap_or(""), true).len() + jieba.cut(&body, true).len()
+        })
+        .sum()
+}
+
+/// Median of `runs` timed runs of `f`, in seconds.
+fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// The figures, one line per size: hotspots time against its budget and against bare
+/// segmentation of the same texts measured in the same run.
+fn summary(sizes: &[(usize, f64, usize)]) {
+    let params = HotspotParams::default();
+    println!();
+    println!(
+        "hotspots on {} threads (median of the runs; budget on 2 cores):",
+        rayon::current_num_threads()
+    );
+    for &(n, budget, runs) in sizes {
+        let cs = cases(n, if n <= 5_000 { 1 } else { 2 });
+        find_hotspots(&cs[..cs.len().min(500)], &params); // warm-up (dictionary load)
+        let hot = median_secs(runs, || {
+            std::hint::black_box(find_hotspots(&cs, &params));
+        });
+        let seg = median_secs(runs, || {
+            std::hint::black_box(bare_segmentation(&cs));
+        });
+        println!(
+            "  {n:>7} cases: find_hotspots {hot:7.3} s (budget {budget} s: {}) | bare jieba segmentation {seg:6.3} s | ratio {:.2}x",
+            if hot < budget { "met" } else { "MISSED" },
+            hot / seg
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let params = HotspotParams::default();
     let mut group = c.benchmark_group("find_hotspots");
@@ -130,15 +186,39 @@ fn bench(c: &mut Criterion) {
     group.bench_with_input(BenchmarkId::from_parameter(5_000), &small, |b, cs| {
         b.iter(|| find_hotspots(cs, &params))
     });
-    if std::env::var_os("HOTSPOTS_BENCH_SKIP_100K").is_none() {
-        let large = cases(100_000, 2);
-        group.measurement_time(Duration::from_secs(60));
-        group.bench_with_input(BenchmarkId::from_parameter(100_000), &large, |b, cs| {
-            b.iter(|| find_hotspots(cs, &params))
-        });
-    }
     group.finish();
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `HOTSPOTS_ONCE=N`: one timed run on N cases, no criterion (for callgrind / perf).
+fn once(n: usize) {
+    let cs = cases(n, if n <= 5_000 { 1 } else { 2 });
+    let t = Instant::now();
+    let h = find_hotspots(&cs, &HotspotParams::default());
+    let s = t.elapsed().as_secs_f64();
+    println!("find_hotspots {n} cases: {s:.3} s, {} hotspots", h.len());
+    for x in h.iter().take(10) {
+        println!(
+            "  {:>2} {:7.2} {:5} {}",
+            x.rank, x.heat, x.case_count, x.label
+        );
+    }
+}
+
+fn main() {
+    if let Some(n) = std::env::var("HOTSPOTS_ONCE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        once(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    let mut sizes = vec![(5_000, 1.0, 5)];
+    if std::env::var_os("HOTSPOTS_BENCH_SKIP_100K").is_none() {
+        sizes.push((100_000, 20.0, 3));
+    }
+    summary(&sizes);
+}

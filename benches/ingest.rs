@@ -7,6 +7,7 @@
 //! - `segment_jieba`: `Jieba::cut(text, hmm=true)` over every text, in parallel on the rayon
 //!   pool (as many threads as tantivy's indexer uses here);
 //! - `read`: `ingest::read_path` of the three files (decode, map headers, build cases);
+//! - `ingest_no_tag`: the same run without tagging (segmentation + indexing);
 //! - `ingest`: the whole run into a fresh index (read, tag, classify, index, commit, merge).
 //!
 //! After criterion's report it prints the same-run median MB/s of each and the ratio
@@ -136,6 +137,28 @@ fn main() {
         })
     });
 
+    g.bench_function("ingest_no_tag", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut cpu = 0.0;
+            let opts = IngestOptions {
+                tag: false,
+                ..IngestOptions::default()
+            };
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap();
+                let (start, cpu0) = (Instant::now(), cpu_secs());
+                let store = CaseStore::open(dir.path()).unwrap();
+                let report = ingest_paths(&store, &files, &opts).unwrap();
+                total += start.elapsed();
+                cpu += cpu_secs() - cpu0;
+                assert_eq!(report.stored, 8_311);
+            }
+            record("ingest_no_tag", iters, total, cpu);
+            total
+        })
+    });
+
     g.bench_function("ingest", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -157,13 +180,17 @@ fn main() {
     c.final_summary();
 
     let mb = bytes as f64 / 1e6;
-    if let (Some(seg), Some(read), Some(ing)) =
-        (median("segment_jieba"), median("read"), median("ingest"))
-    {
+    if let (Some(seg), Some(read), Some(bare), Some(ing)) = (
+        median("segment_jieba"),
+        median("read"),
+        median("ingest_no_tag"),
+        median("ingest"),
+    ) {
         println!("\nsame-run medians ({mb:.1} MB of text): wall MB/s, and MB per CPU-second");
         for (name, (wall, cpu)) in [
             ("bare jieba segmentation", seg),
             ("read (csv -> cases)", read),
+            ("ingest, no tagging", bare),
             ("ingest (read..commit)", ing),
         ] {
             println!(
@@ -176,6 +203,16 @@ fn main() {
             "  ingest / segmentation    {:>7.1} % (wall)  {:>7.1} % (CPU)",
             100.0 * seg.0 / ing.0,
             100.0 * seg.1 / ing.1.max(1e-9)
+        );
+        println!(
+            "  no-tag / segmentation    {:>7.1} % (wall)  {:>7.1} % (CPU)",
+            100.0 * seg.0 / bare.0,
+            100.0 * seg.1 / bare.1.max(1e-9)
+        );
+        println!(
+            "  ingest / no-tag ingest   {:>7.1} % (wall)  {:>7.1} % (CPU)",
+            100.0 * bare.0 / ing.0,
+            100.0 * bare.1 / ing.1.max(1e-9)
         );
     }
 }

@@ -7,13 +7,15 @@
 //! - `report/build_full_100k`: the same with `hotspots::find_hotspots` on the month;
 //! - `report/render_*_100k`: rendering the built report in each format.
 //!
-//! `cargo bench --bench report` (add `-- --quick` for one short pass).
+//! `cargo bench --bench report` (add `-- --quick` for one short pass). At the end it prints
+//! the two figures that matter (median of 3 runs): the statistics alone, and hotspots +
+//! report for the 100,000-case month against the 20 s budget.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use hotline::model::{Case, Kind, Satisfaction, Status, Tags};
 use hotline::report::{self, Format, ReportOptions, YearMonth, TOPICS};
 
@@ -176,8 +178,8 @@ fn synthetic_month(month: YearMonth, n: usize, seed: u64) -> Vec<Case> {
         .collect()
 }
 
-fn bench(c: &mut Criterion) {
-    let month = YearMonth::parse("2022-06").unwrap();
+/// The 100,000-case month, its previous month and the same month last year.
+fn all_cases(month: YearMonth) -> Vec<Case> {
     let mut cases = synthetic_month(month, 100_000, 0x9E37_79B9_7F4A_7C15);
     cases.extend(synthetic_month(
         month.previous(),
@@ -189,6 +191,53 @@ fn bench(c: &mut Criterion) {
         50_000,
         0x94D0_49BB_1331_11EB,
     ));
+    cases
+}
+
+/// Median of 3 timed runs of `f`, in seconds.
+fn median3(mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[1]
+}
+
+/// One line per figure: the report's own work, and hotspots + report (budget 20 s).
+fn summary() {
+    let month = YearMonth::parse("2022-06").unwrap();
+    let cases = all_cases(month);
+    let stats = ReportOptions {
+        hotspots: false,
+        ..ReportOptions::with_title("翁源县")
+    };
+    let full = ReportOptions::with_title("翁源县");
+    report::build_month(&cases[..2_000], month, &full); // warm-up (dictionary load)
+    let s = median3(|| {
+        black_box(report::build_month(&cases, month, &stats));
+    });
+    let f = median3(|| {
+        black_box(report::build_month(&cases, month, &full));
+    });
+    println!();
+    println!(
+        "monthly report, 100,000-case month (+ 50,000 previous, 50,000 last year), {} threads, median of 3:",
+        rayon::current_num_threads()
+    );
+    println!("  report statistics alone: {s:7.3} s");
+    println!(
+        "  hotspots + report:       {f:7.3} s (budget 20 s: {})",
+        if f < 20.0 { "met" } else { "MISSED" }
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let month = YearMonth::parse("2022-06").unwrap();
+    let cases = all_cases(month);
     let stats = ReportOptions {
         hotspots: false,
         ..ReportOptions::with_title("翁源县")
@@ -222,4 +271,9 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}

@@ -49,7 +49,10 @@ struct ScaleReport {
     segment_mb_per_cpu_s: f64,
     ingest_vs_segment_cpu: f64,
     index_only_mb_per_s: Option<f64>,
+    /// Segmentation + indexing per CPU-second (user + system).
+    index_only_mb_per_cpu_s: Option<f64>,
     ingest_vs_index_only: Option<f64>,
+    ingest_vs_index_only_cpu: Option<f64>,
     commit_every: usize,
 }
 
@@ -128,9 +131,9 @@ fn main() {
     let ingest_mbps = text_mb / ingest_secs;
 
     // Segmentation + indexing without tagging, same cases.
-    let index_only_mbps = index_baseline.then(|| {
+    let index_only = index_baseline.then(|| {
         let dir = tempfile::tempdir().unwrap();
-        let start = Instant::now();
+        let (start, cpu0) = (Instant::now(), cpu_secs());
         let store = CaseStore::open(dir.path()).unwrap();
         ingest_cases(
             &store,
@@ -139,8 +142,11 @@ fn main() {
             false,
         )
         .unwrap();
-        text_mb / start.elapsed().as_secs_f64()
+        let wall = start.elapsed().as_secs_f64();
+        (text_mb / wall, text_mb / (cpu_secs() - cpu0).max(1e-9))
     });
+    let index_only_mbps = index_only.map(|(w, _)| w);
+    let index_only_mb_cpu = index_only.map(|(_, c)| c);
 
     let report = ScaleReport {
         cases: n,
@@ -157,7 +163,9 @@ fn main() {
         segment_mb_per_cpu_s: segment_mb_cpu,
         ingest_vs_segment_cpu: text_mb / ingest_cpu.max(1e-9) / segment_mb_cpu,
         index_only_mb_per_s: index_only_mbps,
+        index_only_mb_per_cpu_s: index_only_mb_cpu,
         ingest_vs_index_only: index_only_mbps.map(|b| ingest_mbps / b),
+        ingest_vs_index_only_cpu: index_only_mb_cpu.map(|b| text_mb / ingest_cpu.max(1e-9) / b),
         commit_every: DEFAULT_COMMIT_EVERY,
     };
     print_table(&report);
@@ -214,7 +222,21 @@ fn print_table(r: &ScaleReport) {
     if let (Some(b), Some(q)) = (r.index_only_mb_per_s, r.ingest_vs_index_only) {
         println!("| segmentation + indexing, no tagging | {b:.2} MB/s |");
         println!(
+            "| (segmentation + indexing) / bare segmentation | {:.1} % |",
+            100.0 * b / r.segment_mb_per_s
+        );
+        println!(
             "| ingest / (segmentation + indexing) | {:.1} % |",
+            100.0 * q
+        );
+    }
+    if let (Some(b), Some(q)) = (r.index_only_mb_per_cpu_s, r.ingest_vs_index_only_cpu) {
+        println!(
+            "| per CPU-second: segmentation + indexing, its ratio to bare segmentation | {b:.2} MB, {:.1} % |",
+            100.0 * b / r.segment_mb_per_cpu_s
+        );
+        println!(
+            "| per CPU-second: ingest / (segmentation + indexing) | {:.1} % |",
             100.0 * q
         );
     }

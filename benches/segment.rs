@@ -102,7 +102,7 @@ fn main() {
             texts
                 .par_iter()
                 .map(|t| {
-                    let mut tok = ZhTokenizer;
+                    let mut tok = ZhTokenizer::default();
                     let mut stream = tok.token_stream(t);
                     let mut n = 0usize;
                     while stream.advance() {

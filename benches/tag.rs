@@ -1,7 +1,14 @@
 //! Tagging throughput (cases/s on all cores) beside bare jieba segmentation of the same texts.
-//! Texts: the self-written fixture, plus ../shared hotspot messages when present.
+//! Texts: ../shared hotspot messages when present (`$HOTLINE_SHARED` first), else the
+//! self-written fixture.
+//!
+//! Besides criterion's figures it prints a same-run summary: rounds of bare jieba `cut`,
+//! `Segmenter::terms` (cut + normalisation + stopwords, what tagging reads) and `tag_cases`,
+//! interleaved so machine load hits all three alike, with the median cases/s of each and
+//! the ratios. The ratio, not the absolute, is the figure of merit on a shared machine.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hotline::model::Case;
@@ -54,9 +61,18 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let _ = hotline::tag::tagger();
+    summary(&cases, bytes);
     let mut g = c.benchmark_group("tag");
     g.sample_size(10);
     g.throughput(Throughput::Elements(cases.len() as u64));
+    g.bench_function("jieba_cut", |b| {
+        b.iter(|| {
+            cases
+                .par_iter()
+                .map(|c| segmenter().cut(&c.text()).len())
+                .sum::<usize>()
+        })
+    });
     g.bench_function("segment_only", |b| {
         b.iter(|| {
             cases
@@ -76,6 +92,57 @@ fn bench(c: &mut Criterion) {
         )
     });
     g.finish();
+}
+
+/// Interleaved rounds of the three jobs; prints median cases/s and MB/s and the ratios.
+fn summary(cases: &[Case], bytes: usize) {
+    let rounds: usize = std::env::var("HOTLINE_TAG_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let mut tagged = cases.to_vec();
+    let mut times: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let n: usize = cases
+            .par_iter()
+            .map(|c| segmenter().cut(&c.text()).len())
+            .sum();
+        times[0].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let m: usize = cases
+            .par_iter()
+            .map(|c| segmenter().terms(&c.text()).len())
+            .sum();
+        times[1].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        tag_cases(&mut tagged);
+        times[2].push(t.elapsed().as_secs_f64());
+        std::hint::black_box((n, m));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let [cut, terms, tag] = times.each_mut().map(median);
+    let n = cases.len() as f64;
+    let mb = bytes as f64 / 1e6;
+    eprintln!(
+        "same-run medians over {rounds} interleaved rounds, {} threads:",
+        rayon::current_num_threads()
+    );
+    for (name, t) in [
+        ("jieba cut (bare segmentation)", cut),
+        ("segmenter terms (cut+normalise+stopwords)", terms),
+        ("tag_cases", tag),
+    ] {
+        eprintln!("  {name:<42} {:>9.0} cases/s {:>7.2} MB/s", n / t, mb / t);
+    }
+    eprintln!(
+        "  tag / jieba cut = {:.3}   tag / segmenter terms = {:.3}",
+        cut / tag,
+        terms / tag
+    );
 }
 
 criterion_group!(benches, bench);

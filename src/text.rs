@@ -86,19 +86,21 @@ impl Segmenter {
 
     /// Word tokens (no spaces or punctuation), normalized: what the search index holds.
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        self.cut(text)
+        self.jieba
+            .cut(text, true)
             .into_iter()
-            .filter(|t| is_word(t))
-            .map(normalize_token)
+            .filter(|t| is_word(t.word))
+            .map(|t| normalize_token(t.word))
             .collect()
     }
 
     /// Word tokens without stopwords: what the tagger and the hotspot clustering read.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        self.cut(text)
+        self.jieba
+            .cut(text, true)
             .into_iter()
-            .filter(|t| is_word(t))
-            .map(normalize_token)
+            .filter(|t| is_word(t.word))
+            .map(|t| normalize_token(t.word))
             .filter(|t| !self.stopwords.contains(t))
             .collect()
     }
@@ -131,19 +133,61 @@ fn load_dict_lines(jieba: &mut Jieba, dict: &str) {
 
 /// True when the token has at least one letter, digit or CJK character.
 pub fn is_word(token: &str) -> bool {
-    token.chars().any(char::is_alphanumeric)
+    // Fast path on the bytes: an ASCII letter or digit, or a lead byte of U+5000..U+9FFF
+    // (CJK unified ideographs, all letters).
+    let bytes = token.as_bytes();
+    if bytes
+        .iter()
+        .any(|&b| b.is_ascii_alphanumeric() || (0xE5..=0xE9).contains(&b))
+    {
+        return true;
+    }
+    if bytes.is_ascii() {
+        return false;
+    }
+    token.chars().any(|c| {
+        !c.is_ascii()
+            && !matches!(c,
+                // full-width and CJK punctuation, general punctuation: never letters
+                '\u{FF01}'..='\u{FF0F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}'
+                | '\u{2000}'..='\u{206F}')
+            && c.is_alphanumeric()
+    })
 }
 
 /// Lowercases ASCII and folds full-width ASCII (ＡＢＣ１２３) to half-width.
 pub fn normalize_token(token: &str) -> String {
-    token
-        .chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(token.len());
+    normalize_into(token, &mut out);
+    out
+}
+
+/// [`normalize_token`] into a reused buffer (cleared first).
+pub fn normalize_into(token: &str, out: &mut String) {
+    out.clear();
+    // Fast path: no ASCII capital, and every other character in U+3000..U+9FFF (lead bytes
+    // E3..E9: CJK punctuation, kana, ideographs), which have no case and nothing to fold.
+    if token
+        .bytes()
+        .all(|b| matches!(b, 0x00..=0x40 | 0x5B..=0xBF | 0xE3..=0xE9))
+    {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if ('\u{3000}'..='\u{9FFF}').contains(&c) {
+            // CJK symbols, kana, CJK ideographs: no case, nothing to fold.
+            out.push(c);
+        } else {
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            };
+            out.extend(c.to_lowercase());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +208,48 @@ mod tests {
         let text = "😀 投诉：ＡＢＣ小区停水，Water off!";
         for (s, e, t) in segmenter().tokens_with_offsets(text) {
             assert_eq!(normalize_token(&text[s..e]), t);
+        }
+    }
+
+    #[test]
+    fn normalization_matches_the_unicode_rules() {
+        for t in [
+            "ＡＢＣ１２３",
+            "Water",
+            "ΣΑΣ",
+            "路灯ＯＫ",
+            "𐐀",
+            "Ａ-Ｚ",
+            "ⅫⅰⅡ",
+            "ａ",
+        ] {
+            let want: String = t
+                .chars()
+                .map(|c| match c {
+                    '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                    _ => c,
+                })
+                .flat_map(char::to_lowercase)
+                .collect();
+            assert_eq!(normalize_token(t), want, "{t}");
+        }
+        for (t, w) in [
+            ("，", false),
+            ("路", true),
+            ("㐀", true),
+            ("Ⅻ", true),
+            ("—", false),
+            ("〇", true),
+            ("々", true),
+            ("「」", false),
+            ("１", true),
+            ("…", false),
+            ("䷀", false),
+            (" ", false),
+            ("a", true),
+        ] {
+            assert_eq!(is_word(t), w, "{t}");
+            assert_eq!(is_word(t), t.chars().any(char::is_alphanumeric), "{t}");
         }
     }
 

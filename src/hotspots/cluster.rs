@@ -18,11 +18,10 @@
 //! [`kmeans_baseline`] is the measured alternative: random projection of the same vectors
 //! to a dense space and linfa's KMeans.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::vectorize::{dot, SparseVec};
+use super::vectorize::SparseVec;
 
 /// Settings for [`cluster`].
 #[derive(Debug, Clone)]
@@ -70,10 +69,62 @@ impl Default for ClusterParams {
 
 /// Most candidate pairs examined per case.
 const MAX_CANDIDATES: usize = 400;
+/// A case's candidate search stops after this many candidates in a row without an edge
+/// (the rarest features come first: later lists hold ever fewer neighbours).
+const PATIENCE: usize = 120;
+/// Most edges kept per case (its strongest): a big hotspot of near-duplicates stays
+/// connected through far fewer, and the merging reads every edge.
+const MAX_EDGES_PER_CASE: usize = 64;
+
+/// A dense copy of one sparse vector, so that its dot products with many others are plain
+/// indexed loads (no merge of two sorted lists).
+pub struct Scatter {
+    dense: Vec<f32>,
+}
+
+impl Scatter {
+    /// Room for features `0..features`.
+    pub fn new(features: usize) -> Scatter {
+        Scatter {
+            dense: vec![0.0; features],
+        }
+    }
+
+    /// Loads `v` (after [`Scatter::clear`] of the previous one).
+    pub fn load(&mut self, v: &[(u32, f32)]) {
+        for &(f, w) in v {
+            self.dense[f as usize] = w;
+        }
+    }
+
+    /// Zeroes the entries of `v` again.
+    pub fn clear(&mut self, v: &[(u32, f32)]) {
+        for &(f, _) in v {
+            self.dense[f as usize] = 0.0;
+        }
+    }
+
+    /// Dot product of the loaded vector with `v`.
+    pub fn dot(&self, v: &[(u32, f32)]) -> f32 {
+        v.iter()
+            .map(|&(f, w)| w * self.dense.get(f as usize).copied().unwrap_or(0.0))
+            .sum()
+    }
+}
+
+/// One more than the largest feature id of `docs`.
+pub fn feature_count(docs: &[SparseVec]) -> usize {
+    docs.iter()
+        .filter_map(|d| d.last())
+        .map(|x| x.0 as usize + 1)
+        .max()
+        .unwrap_or(0)
+}
 
 /// Edges (i < j, cosine) between similar cases, strongest first.
 pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u32, f32)> {
     let n = docs.len();
+    let features = feature_count(docs);
     let max_df = ((n as f32 * params.max_df_fraction) as usize).clamp(50, 1000);
     // The probe features of each case: its strongest ones.
     let probes: Vec<Vec<u32>> = docs
@@ -85,40 +136,72 @@ pub fn similar_pairs(docs: &[SparseVec], params: &ClusterParams) -> Vec<(u32, u3
             v.into_iter().map(|x| x.0).collect()
         })
         .collect();
-    let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); features];
     for (i, p) in probes.iter().enumerate() {
         for &f in p {
-            postings.entry(f).or_default().push(i as u32);
+            postings[f as usize].push(i as u32);
         }
     }
-    postings.retain(|_, v| v.len() >= 2 && v.len() <= max_df);
+    for l in &mut postings {
+        if l.len() < 2 || l.len() > max_df {
+            *l = Vec::new();
+        }
+    }
     let mut edges: Vec<(u32, u32, f32)> = (0..n)
         .into_par_iter()
-        .flat_map_iter(|i| {
-            // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
-            // hotspot stays connected through each member's first few hundred neighbours).
-            let mut lists: Vec<&Vec<u32>> =
-                probes[i].iter().filter_map(|f| postings.get(f)).collect();
-            lists.sort_by_key(|l| l.len());
-            let mut cand: Vec<u32> = Vec::new();
-            for list in lists {
-                let start = list.partition_point(|&j| j as usize <= i);
-                let room = MAX_CANDIDATES.saturating_sub(cand.len());
-                cand.extend(list[start..].iter().take(room));
-                if cand.len() >= MAX_CANDIDATES {
-                    break;
+        .with_min_len(256)
+        .map_init(
+            || (Scatter::new(features), vec![u32::MAX; n]),
+            |(scatter, seen), i| {
+                // Rarest probes first; at most MAX_CANDIDATES candidates per case (a big
+                // hotspot stays connected through each member's first few hundred
+                // neighbours), none after PATIENCE in a row without an edge, and none once
+                // the case has MAX_EDGES_PER_CASE edges (the rarest features find the closest
+                // neighbours first).
+                let mut lists: Vec<&Vec<u32>> = probes[i]
+                    .iter()
+                    .map(|&f| &postings[f as usize])
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                lists.sort_by_key(|l| l.len());
+                let di = &docs[i];
+                scatter.load(di);
+                let mut out: Vec<(u32, u32, f32)> = Vec::new();
+                let (mut examined, mut last_edge) = (0, 0);
+                'lists: for list in lists {
+                    let start = list.partition_point(|&j| j as usize <= i);
+                    for &j in &list[start..] {
+                        if seen[j as usize] == i as u32 {
+                            continue;
+                        }
+                        seen[j as usize] = i as u32;
+                        let s = scatter.dot(&docs[j as usize]);
+                        if s >= params.edge_threshold {
+                            out.push((i as u32, j, s));
+                            last_edge = examined;
+                        }
+                        examined += 1;
+                        if examined >= MAX_CANDIDATES
+                            || examined - last_edge > PATIENCE
+                            || out.len() >= MAX_EDGES_PER_CASE
+                        {
+                            break 'lists;
+                        }
+                    }
                 }
-            }
-            cand.sort_unstable();
-            cand.dedup();
-            let di = &docs[i];
-            cand.into_iter().filter_map(move |j| {
-                let s = dot(di, &docs[j as usize]);
-                (s >= params.edge_threshold).then_some((i as u32, j, s))
-            })
-        })
+                scatter.clear(di);
+                if out.len() > MAX_EDGES_PER_CASE {
+                    out.select_nth_unstable_by(MAX_EDGES_PER_CASE, |a, b| {
+                        b.2.total_cmp(&a.2).then(a.1.cmp(&b.1))
+                    });
+                    out.truncate(MAX_EDGES_PER_CASE);
+                }
+                out
+            },
+        )
+        .flatten_iter()
         .collect();
-    edges.sort_unstable_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    edges.par_sort_unstable_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     edges
 }
 
@@ -221,8 +304,12 @@ pub fn cluster(
     mask: &[bool],
     params: &ClusterParams,
 ) -> Vec<Vec<usize>> {
+    let mut timer = super::StageTimer::new();
     let edges = similar_pairs(docs, params);
-    agglomerate(docs, places, mask, &edges, params)
+    timer.stage("  similar pairs");
+    let out = agglomerate(docs, places, mask, &edges, params);
+    timer.stage("  agglomerate + duplicates");
+    out
 }
 
 /// Average-linkage merging along `edges` (strongest first), then the near-duplicate pass.
@@ -235,7 +322,7 @@ pub fn agglomerate(
 ) -> Vec<Vec<usize>> {
     let n = docs.len();
     let mut owner: Vec<u32> = (0..n as u32).collect();
-    let mut groups: HashMap<u32, Group> = HashMap::new();
+    let mut groups: HashMap<u32, Group> = HashMap::default();
     for &(i, j, _) in edges {
         let (a, b) = (owner[i as usize], owner[j as usize]);
         if a == b {
@@ -312,7 +399,7 @@ fn merge_duplicates(groups: Vec<Group>, mask: &[bool], params: &ClusterParams) -
             v.into_iter().take(8).map(|x| x.0).collect()
         })
         .collect();
-    let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
     for (i, t) in tops.iter().enumerate() {
         for &f in t {
             postings.entry(f).or_default().push(i as u32);

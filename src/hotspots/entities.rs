@@ -12,6 +12,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use rustc_hash::FxHashSet;
 
 use crate::text::Segmenter;
 
@@ -345,6 +346,20 @@ const GENERIC_TAILS: &[&str] = &[
     "线路", "道路", "马路", "公路", "出路", "沿路", "政府", "学生", "入园", "进城",
 ];
 
+/// The word lists as hashed sets (the extractor looks every token up).
+struct Lists {
+    boundary_words: FxHashSet<&'static str>,
+    generic: FxHashSet<&'static str>,
+    /// Last characters of the suffixes: a token ending otherwise has no suffix.
+    suffix_ends: FxHashSet<char>,
+}
+
+static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
+    boundary_words: BOUNDARY_WORDS.iter().copied().collect(),
+    generic: GENERIC.iter().copied().collect(),
+    suffix_ends: SUFFIXES.iter().filter_map(|s| s.chars().last()).collect(),
+});
+
 static ASCII_DISTRICT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z][0-9]{0,2}(?:市|区|县)|西地省").unwrap());
 
@@ -364,17 +379,25 @@ pub fn extract(seg: &Segmenter, text: &str) -> Entities {
 
 /// As [`extract`], from the jieba-tagged words of `strip_districts(text)`.
 pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
+    let lists = &*LISTS;
     let mut out = Entities::default();
-    for m in ASCII_DISTRICT.find_iter(text) {
-        push_unique(&mut out.districts, m.as_str());
+    if text.bytes().any(|b| b.is_ascii_uppercase()) || text.contains("西地省") {
+        for m in ASCII_DISTRICT.find_iter(text) {
+            push_unique(&mut out.districts, m.as_str());
+        }
     }
     for i in 0..words.len() {
         let (word, tag) = words[i];
-        if tag == "ns" && (word.ends_with('镇') || word.ends_with('乡') || word.ends_with("街道"))
-        {
+        let Some(last) = word.chars().next_back() else {
+            continue;
+        };
+        if tag == "ns" && (last == '镇' || last == '乡' || word.ends_with("街道")) {
             if word.chars().count() >= 3 {
                 push_unique(&mut out.districts, word);
             }
+            continue;
+        }
+        if !lists.suffix_ends.contains(&last) {
             continue;
         }
         let Some(suffix) = SUFFIXES.iter().find(|s| word.ends_with(**s)) else {
@@ -387,12 +410,13 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
             let (w, t) = words[j - 1];
             // Right before a bare suffix word (里 | 小区), only hard stops end the name.
             let adjacent_ok = j == i && BARE_SUFFIXES.contains(&word) && w == "里";
-            if !(adjacent_ok || is_name_part(w, t)) || name.chars().count() + w.chars().count() > 10
+            if !(adjacent_ok || is_name_part(lists, w, t))
+                || name.chars().count() + w.chars().count() > 10
             {
                 break;
             }
             // Do not swallow a previous place (劳动东路 | 魅力之城小区) or a generic noun.
-            if ends_with_place_suffix(w) || GENERIC.contains(&w) {
+            if ends_with_place_suffix(w) || lists.generic.contains(w) {
                 break;
             }
             name.insert_str(0, w);
@@ -410,7 +434,7 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
         let prefix_chars = name.chars().count().saturating_sub(suffix.chars().count());
         let name = trim_name(&name);
         if prefix_chars < MIN_PREFIX_CHARS
-            || GENERIC.contains(&name.as_str())
+            || lists.generic.contains(name.as_str())
             || GENERIC_TAILS.iter().any(|t| name.ends_with(t))
         {
             continue;
@@ -445,11 +469,11 @@ fn ends_with_place_suffix(w: &str) -> bool {
 }
 
 /// A token that may be part of a name: letters or CJK, not a boundary word or tag.
-fn is_name_part(word: &str, tag: &str) -> bool {
+fn is_name_part(lists: &Lists, word: &str, tag: &str) -> bool {
     if word == "之" {
         return true;
     }
-    if BOUNDARY_WORDS.contains(&word) || BOUNDARY_TAGS.contains(&tag) {
+    if BOUNDARY_TAGS.contains(&tag) || lists.boundary_words.contains(word) {
         return false;
     }
     if tag == "m" && word.chars().any(|c| c.is_ascii_digit()) {

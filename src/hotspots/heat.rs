@@ -4,7 +4,8 @@
 //! heat = 10 · V · R · C · G
 //!   V = 0.5 · ln(1 + N) + 1.5 · ln(1 + U) + 0.25 · ln(1 + L)   volume
 //!   R = 0.75 + 0.25 · (last − start) / (end − start)   recency, in [0.75, 1]
-//!   C = 1 + 0.5 / (1 + span_days / 14)                 time concentration, in (1, 1.5]
+//!   C = 1 + 0.5 · E / (1 + span_days / 14)             time concentration, in [1, 1.5]
+//!   E = min(1, (U − 1) / 4)                            evidence of a burst
 //!   G = clamp(1 + 0.25 · ln((N + 1) / (P + 1)), 0.75, 1.5)   growth (1 without a previous period)
 //! ```
 //! where N is the number of cases, U the number of distinct complainants (a case without a
@@ -14,7 +15,8 @@
 //! number of cases of the previous period that match the hotspot (cosine ≥ 0.5 to its
 //! centroid). Distinct complainants weigh three times as much as cases, so that one person
 //! writing twenty letters is not a hotspot; logarithms keep one viral message (thousands
-//! of likes) from outweighing dozens of complainants; recency, concentration and growth
+//! of likes) from outweighing dozens of complainants; a burst counts fully from five
+//! distinct complainants on (two letters on one day are not a hotspot); recency, concentration and growth
 //! scale the volume by at most 1.33, 1.5 and 1.5 (growth can also damp a standing problem
 //! to 0.75).
 
@@ -50,7 +52,8 @@ pub fn heat(h: &HeatInput) -> f64 {
     let concentration = match (h.first, h.last) {
         (Some(a), Some(b)) => {
             let days = (b - a).num_seconds().max(0) as f64 / 86_400.0;
-            1.0 + 0.5 / (1.0 + days / 14.0)
+            let evidence = ((h.users as f64 - 1.0) / 4.0).clamp(0.0, 1.0);
+            1.0 + 0.5 * evidence / (1.0 + days / 14.0)
         }
         _ => 1.0,
     };

@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::vectorize::{Analysis, Vectors};
 
 /// Words that never make a label's problem part.
@@ -50,6 +52,8 @@ const NOT_PROBLEM: &[&str] = &[
     "什么",
 ];
 
+/// Longest problem part made of two phrases, in characters.
+const MAX_PROBLEM: usize = 12;
 /// At most this many titles (the most central) are read for key phrases.
 const MAX_HEADS: usize = 60;
 /// Longest key phrase, in characters and in tokens.
@@ -77,8 +81,8 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     let place = dominant_place(&analyses);
     let district = dominant_district(&analyses, n);
     // Summed weights of the members' features, and how many members have each.
-    let mut weight: HashMap<u32, f32> = HashMap::new();
-    let mut spread: HashMap<u32, usize> = HashMap::new();
+    let mut weight: FxHashMap<u32, f32> = FxHashMap::default();
+    let mut spread: FxHashMap<u32, usize> = FxHashMap::default();
     for &i in members {
         for &(f, w) in &vectors.docs[i] {
             *weight.entry(f).or_insert(0.0) += w;
@@ -103,18 +107,12 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             .is_some_and(|p| p.contains(t) || t.contains(p))
             || district.as_deref().is_some_and(|d| d.contains(t))
     };
-    // Terms at least half the members use.
-    let common = |t: &str| {
-        let k = members
-            .iter()
-            .filter(|&&i| vectors.analyses[i].terms.iter().any(|(u, _)| u == t))
-            .count();
-        k * 2 >= n
-    };
+    // Terms at least half the members use (every term of a case is one of its features).
+    let common = |f: u32| spread[&f] * 2 >= n;
     let mut problem_terms: Vec<(String, f32)> = Vec::new();
     for &(f, w) in &ranked {
         let name = vectors.vocab[f as usize].as_str();
-        if name.starts_with('#') || name.starts_with('@') || !common(name) {
+        if name.starts_with('#') || name.starts_with('@') || !common(f) {
             continue;
         }
         if name.chars().count() < 2 || NOT_PROBLEM.contains(&name) || inside(name) {
@@ -145,9 +143,14 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
     // A place the titles name beats one only the narratives name.
     let joined: Vec<String> = heads.iter().map(|h| h.concat()).collect();
     let in_titles = |p: &str| joined.iter().filter(|h| h.contains(p)).count();
-    let mut titled: Vec<(usize, usize, &str)> = analyses
+    let mut names: Vec<&str> = analyses
         .iter()
         .flat_map(|a| a.entities.places.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut titled: Vec<(usize, usize, &str)> = names
+        .into_iter()
         .map(|p| (in_titles(p), p.chars().count(), p))
         .filter(|&(c, _, _)| c >= 2.min(joined.len()) && c * 10 >= joined.len() * 3)
         .collect();
@@ -163,9 +166,28 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             .map(|(ph, _)| trim_phrase(ph))
             .unwrap_or_else(|| p.clone())
     });
+    // Phrases naming a problem first (油烟 before 底层).
+    let mut ordered_phrases: Vec<(bool, usize, &str, usize)> = phrases
+        .iter()
+        .enumerate()
+        .map(|(k, (ph, c))| {
+            let names_problem = PROBLEM_WORDS.iter().any(|w| ph.contains(w));
+            (!names_problem, k, ph.as_str(), *c)
+        })
+        .collect();
+    ordered_phrases.sort();
     let mut chosen: Vec<String> = Vec::new();
-    for (ph, _) in &phrases {
-        let ph = trim_phrase(ph);
+    let mut first_count = 0;
+    for &(generic, _, ph, count) in &ordered_phrases {
+        // A second phrase names a problem too, or is nearly as frequent as the first (not
+        // 底层 beside 油烟, but 车位 beside 捆绑).
+        if generic && !chosen.is_empty() && count * 10 < first_count * 8 {
+            continue;
+        }
+        let ph = match &place {
+            Some(p) => trim_phrase(strip_place_overlap(&trim_phrase(ph), p)),
+            None => trim_phrase(ph),
+        };
         if ph.chars().count() < 2 || NOT_PROBLEM.contains(&ph.as_str()) {
             continue;
         }
@@ -174,6 +196,11 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             || district.as_deref().is_some_and(|d| ph.contains(d))
             || chosen.iter().any(|c| overlaps(c))
         {
+            continue;
+        }
+        if chosen.is_empty() {
+            first_count = count;
+        } else if chosen[0].chars().count() + ph.chars().count() > MAX_PROBLEM {
             continue;
         }
         chosen.push(ph);
@@ -200,16 +227,17 @@ pub fn label(vectors: &Vectors, central_first: &[usize]) -> Label {
             }
         };
         chosen.sort_by(|a, b| position(a).total_cmp(&position(b)));
-        chosen.concat()
+        join_parts(chosen.iter().map(String::as_str))
     };
-    let mut label = String::new();
-    if let Some(d) = &district {
-        label.push_str(d);
-    }
-    if let Some(p) = &place {
-        label.push_str(p);
-    }
-    label.push_str(&problem);
+    let mut label = join_parts(
+        [
+            district.as_deref(),
+            place.as_deref(),
+            Some(problem.as_str()),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     if label.is_empty() {
         label = keywords
             .iter()
@@ -298,7 +326,7 @@ fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -
         .map(|(rank, (t, _))| (position(&t), rank, t))
         .collect();
     ordered.sort();
-    ordered.into_iter().map(|x| x.2).collect()
+    join_parts(ordered.iter().map(|x| x.2.as_str()))
 }
 
 /// A title without district markers, as jieba tokens, punctuation as `|`.
@@ -393,10 +421,125 @@ fn trim_phrase(p: &str) -> String {
     s.to_string()
 }
 
+/// `phrase` without a head that ends the place (城小区底层 after 魅力之城 is 小区底层).
+fn strip_place_overlap<'a>(phrase: &'a str, place: &str) -> &'a str {
+    let cut = phrase
+        .char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .filter(|&k| place.ends_with(&phrase[..k]))
+        .last()
+        .unwrap_or(0);
+    &phrase[cut..]
+}
+
 fn shares_bigram(a: &str, b: &str) -> bool {
     let bc: Vec<char> = b.chars().collect();
     let ac: Vec<char> = a.chars().collect();
     ac.windows(2).any(|w| bc.windows(2).any(|v| v == w))
+}
+
+/// Words that name a problem (a label's problem part prefers phrases with one).
+const PROBLEM_WORDS: &[&str] = &[
+    "扰民", "噪音", "噪声", "污染", "油烟", "粉尘", "灰尘", "臭", "违建", "违规", "违法", "乱",
+    "拖欠", "欠薪", "收费", "捆绑", "强制", "强迫", "实习", "停水", "停电", "漏水", "质量", "安全",
+    "隐患", "拆迁", "补偿", "虚假", "诈骗", "涨价", "扩建", "改造", "难", "差", "堵", "积水",
+    "破损", "垃圾", "占道", "扰", "坑", "不退", "维权",
+];
+
+/// Words that end a key phrase like punctuation: the caller's boilerplate (市民来电投诉：,
+/// 希望相关部门尽快核实处理) and clause-joining conjunctions (停水 | 且 | 没有提前通知).
+const SEPARATORS: &[&str] = &[
+    "市民",
+    "来电",
+    "来电人",
+    "投诉",
+    "反映",
+    "反应",
+    "咨询",
+    "建议",
+    "举报",
+    "求助",
+    "希望",
+    "要求",
+    "请求",
+    "恳请",
+    "相关",
+    "部门",
+    "相关部门",
+    "有关部门",
+    "尽快",
+    "核实",
+    "处理",
+    "解决",
+    "且",
+    "并且",
+    "而且",
+    "但",
+    "但是",
+    "并",
+    "同时",
+    "导致",
+    "影响",
+];
+
+/// Function words: a key phrase neither starts nor ends with one.
+const FUNCTION_WORDS: &[&str] = &[
+    "且", "并", "并且", "而", "而且", "和", "与", "及", "以及", "或", "或者", "但", "但是", "就",
+    "都", "也", "还", "又", "被", "把", "将", "让", "给", "对", "向", "从", "于", "的", "了", "吗",
+    "呢", "啊", "吧", "着", "过", "得", "很", "太", "最", "更", "才", "在", "是", "为", "为了",
+    "因为", "所以", "如果", "等", "之", "其", "这", "那", "该", "此", "我", "我们", "你", "他",
+    "他们", "这个", "那个", "一个", "有",
+];
+/// Words a key phrase does not end with (negations, modals, urging adverbs).
+const NO_END: &[&str] = &[
+    "不",
+    "没",
+    "没有",
+    "未",
+    "要",
+    "能",
+    "会",
+    "可以",
+    "应",
+    "应该",
+    "需要",
+    "必须",
+    "加快",
+    "尽快",
+    "进一步",
+    "立即",
+    "马上",
+    "何时",
+    "能否",
+    "是否",
+    "请",
+    "希望",
+    "一直",
+    "经常",
+    "无人",
+    "长期",
+];
+
+/// Concatenates label parts, dropping the overlap where one part ends as the next begins
+/// (停水且 + 且没有通知 → 停水且没有通知) and a part the label already contains.
+pub fn join_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if part.is_empty() || out.contains(part) {
+            continue;
+        }
+        let overlap = part
+            .char_indices()
+            .skip(1)
+            .map(|(i, _)| i)
+            .chain([part.len()])
+            .filter(|&k| out.ends_with(&part[..k]))
+            .last()
+            .unwrap_or(0);
+        out.push_str(&part[overlap..]);
+    }
+    out
 }
 
 /// Maximal token sequences (as strings) recurring in at least two and 30% of `heads`
@@ -406,8 +549,12 @@ pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for h in heads {
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for seg in h.split(|t| t == "|") {
+        for seg in h.split(|t| t == "|" || SEPARATORS.contains(&t.as_str())) {
             for a in 0..seg.len() {
+                // A phrase neither starts nor ends with a function word (且, 的, 不 ...).
+                if FUNCTION_WORDS.contains(&seg[a].as_str()) {
+                    continue;
+                }
                 let mut phrase = String::new();
                 for t in seg[a..].iter().take(MAX_TOKENS) {
                     phrase.push_str(t);
@@ -415,7 +562,10 @@ pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
                     if len > MAX_PHRASE {
                         break;
                     }
-                    if len >= 2 {
+                    if len >= 2
+                        && !FUNCTION_WORDS.contains(&t.as_str())
+                        && !NO_END.contains(&t.as_str())
+                    {
                         seen.insert(phrase.clone());
                     }
                 }
@@ -446,4 +596,42 @@ pub fn key_phrases(heads: &[Vec<String>]) -> Vec<(String, usize)> {
             .then(a.0.cmp(&b.0))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn joins_without_repeating_the_overlap() {
+        assert_eq!(
+            join_parts(["一周经常停水且", "且没有提前通知"]),
+            "一周经常停水且没有提前通知"
+        );
+        assert_eq!(join_parts(["血汗钱不", "不退还"]), "血汗钱不退还");
+        assert_eq!(join_parts(["丽发新城", "搅拌站噪音"]), "丽发新城搅拌站噪音");
+        assert_eq!(join_parts(["A5区", "魅力之城", "魅力之城"]), "A5区魅力之城");
+        assert_eq!(strip_place_overlap("城小区底层", "魅力之城"), "小区底层");
+        assert_eq!(strip_place_overlap("搅拌站", "丽发新城"), "搅拌站");
+    }
+
+    #[test]
+    fn key_phrases_do_not_end_in_function_words() {
+        let heads = vec![
+            tokens("小区 一周 经常 停水 且 没有 提前 通知"),
+            tokens("小区 一周 经常 停水 且 没有 提前 通知 | 请 处理"),
+            tokens("小区 经常 停水 且 没有 提前 通知"),
+        ];
+        let p = key_phrases(&heads);
+        assert!(
+            p.iter()
+                .all(|(s, _)| !s.ends_with('且') && !s.starts_with('且')),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|(s, _)| s == "经常停水"), "{p:?}");
+    }
 }

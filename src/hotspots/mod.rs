@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Case;
@@ -95,24 +96,30 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
     if cases.is_empty() {
         return Vec::new();
     }
+    let mut timer = StageTimer::new();
     let vectors = vectorize::vectorize(cases, &params.vectorize);
+    timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
+    timer.stage("cluster");
     let repeat_ids: HashSet<String> = repeats::mark_repeats_with(cases, &vectors)
         .into_iter()
         .map(|r| r.id)
         .collect();
+    timer.stage("repeats");
     let times: Vec<NaiveDateTime> = cases.iter().filter_map(|c| c.received_at).collect();
     let period = times
         .iter()
         .min()
         .zip(times.iter().max())
         .map(|(a, b)| (*a, *b));
-    let mut hotspots: Vec<(Hotspot, vectorize::SparseVec)> = clusters
+    // Statistics and heat of every cluster; labels only for those returned.
+    let mut hotspots: Vec<Draft> = clusters
         .par_iter()
         .filter(|m| m.len() >= params.min_cases.max(1))
         .map(|members| build(cases, &vectors, members, &repeat_ids, period))
         .collect();
     sort_by_heat(&mut hotspots);
+    timer.stage("build");
     if !params.previous.is_empty() {
         // Growth for the leading candidates only (it changes heat by a bounded factor).
         let keep = if params.top == 0 {
@@ -122,39 +129,164 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         };
         hotspots.truncate(keep);
         let seg = crate::text::segmenter();
-        let previous: Vec<vectorize::SparseVec> = params
-            .previous
-            .par_iter()
-            .map(|c| {
-                vectors.project(
-                    &vectorize::analyze_case(seg, c, &params.vectorize),
-                    &params.vectorize,
-                )
-            })
-            .collect();
-        hotspots.par_iter_mut().for_each(|(h, centroid)| {
-            let p = previous
-                .iter()
-                .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
-                .count();
-            h.previous_count = Some(p);
-            h.heat = heat::heat(&heat_input(h, period));
-        });
+        let centroids: Vec<&vectorize::SparseVec> = hotspots.iter().map(|d| &d.centroid).collect();
+        let previous: Vec<vectorize::SparseVec> =
+            previous_candidates(&params.previous, &vectors, &centroids)
+                .into_par_iter()
+                .map(|c| {
+                    vectors.project(
+                        &vectorize::analyze_case(seg, c, &params.vectorize),
+                        &params.vectorize,
+                    )
+                })
+                .collect();
+        hotspots.par_iter_mut().for_each(
+            |Draft {
+                 hotspot: h,
+                 centroid,
+                 ..
+             }| {
+                let p = previous
+                    .iter()
+                    .filter(|v| vectorize::dot(v, centroid) >= PREVIOUS_MIN_SIM)
+                    .count();
+                h.previous_count = Some(p);
+                h.heat = heat::heat(&heat_input(h, period));
+            },
+        );
         sort_by_heat(&mut hotspots);
     }
-    let mut out: Vec<Hotspot> = hotspots.into_iter().map(|x| x.0).collect();
+    timer.stage("growth");
     if params.top > 0 {
-        out.truncate(params.top);
+        hotspots.truncate(params.top);
     }
+    let mut out: Vec<Hotspot> = hotspots
+        .into_par_iter()
+        .map(|d| {
+            let mut h = d.hotspot;
+            let lab = label::label(&vectors, &d.central_first);
+            h.label = lab.label;
+            h.place = lab.place;
+            h.problem = lab.problem;
+            h.keywords = lab.keywords;
+            h.district = lab.district;
+            h
+        })
+        .collect();
     for (i, h) in out.iter_mut().enumerate() {
         h.rank = i + 1;
     }
+    timer.stage("labels");
     out
+}
+
+/// The previous-period cases that may match one of `centroids` (cosine at least
+/// [`PREVIOUS_MIN_SIM`]), found without segmenting them: every feature of a case's vector
+/// is a substring of its text, so a case whose text holds centroid features of squared
+/// weight below PREVIOUS_MIN_SIM² cannot reach it (Cauchy–Schwarz with a unit vector). One
+/// Aho–Corasick pass over each text; only the candidates are then analysed.
+fn previous_candidates<'a>(
+    previous: &'a [Case],
+    vectors: &vectorize::Vectors,
+    centroids: &[&vectorize::SparseVec],
+) -> Vec<&'a Case> {
+    // Pattern (feature name, normalised, without its @ / # mark) -> (centroid, weight²).
+    let mut index: FxHashMap<String, usize> = FxHashMap::default();
+    let mut weights: Vec<Vec<(usize, f32)>> = Vec::new();
+    for (k, c) in centroids.iter().enumerate() {
+        for &(f, w) in c.iter() {
+            let name = vectors.vocab[f as usize].trim_start_matches(['@', '#']);
+            let name = crate::text::normalize_token(name);
+            if name.is_empty() {
+                continue;
+            }
+            let next = weights.len();
+            let p = *index.entry(name).or_insert(next);
+            if p == next {
+                weights.push(Vec::new());
+            }
+            weights[p].push((k, w * w));
+        }
+    }
+    let mut patterns: Vec<(&String, usize)> = index.iter().map(|(n, &p)| (n, p)).collect();
+    patterns.sort_by_key(|x| x.1);
+    let Ok(ac) = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns.iter().map(|x| x.0.as_str()))
+    else {
+        return previous.iter().collect();
+    };
+    let bound = PREVIOUS_MIN_SIM * PREVIOUS_MIN_SIM - 1e-4;
+    previous
+        .par_iter()
+        .filter(|c| {
+            let mut text = String::new();
+            for part in [
+                c.title.as_deref(),
+                Some(c.narrative.as_str()),
+                c.location.as_deref(),
+                c.town.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                text.push_str(&crate::text::normalize_token(part));
+                text.push('\n');
+            }
+            let mut found: Vec<usize> = ac
+                .find_overlapping_iter(&text)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            let mut mass = vec![0.0f32; centroids.len()];
+            for p in found {
+                for &(k, w2) in &weights[p] {
+                    mass[k] += w2;
+                }
+            }
+            mass.iter().any(|&m| m >= bound)
+        })
+        .collect()
+}
+
+/// A hotspot before its label: its statistics, normalised centroid and members (most
+/// central first).
+struct Draft {
+    hotspot: Hotspot,
+    centroid: vectorize::SparseVec,
+    central_first: Vec<usize>,
+}
+
+/// Prints the time of each stage to stderr when `HOTLINE_HOTSPOTS_TIMING` is set (for
+/// profiling; silent otherwise).
+pub(crate) struct StageTimer {
+    on: bool,
+    at: std::time::Instant,
+}
+
+impl StageTimer {
+    pub(crate) fn new() -> StageTimer {
+        StageTimer {
+            on: std::env::var_os("HOTLINE_HOTSPOTS_TIMING").is_some(),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn stage(&mut self, name: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("hotspots {name}: {:.3} s", (now - self.at).as_secs_f64());
+            self.at = now;
+        }
+    }
 }
 
 /// All clusters of the vectorised cases (member indices), largest first.
 pub fn clusters_of(vectors: &vectorize::Vectors, params: &ClusterParams) -> Vec<Vec<usize>> {
+    let mut timer = StageTimer::new();
     let canon = place_groups(vectors);
+    timer.stage("  place groups");
     let places: Vec<Vec<u32>> = vectors
         .analyses
         .iter()
@@ -213,12 +345,13 @@ fn place_groups(vectors: &vectorize::Vectors) -> HashMap<&str, u32> {
     canon
 }
 
-fn sort_by_heat(h: &mut [(Hotspot, vectorize::SparseVec)]) {
+fn sort_by_heat(h: &mut [Draft]) {
     h.sort_by(|a, b| {
-        b.0.heat
-            .total_cmp(&a.0.heat)
-            .then(b.0.case_count.cmp(&a.0.case_count))
-            .then(a.0.case_ids.cmp(&b.0.case_ids))
+        let (a, b) = (&a.hotspot, &b.hotspot);
+        b.heat
+            .total_cmp(&a.heat)
+            .then(b.case_count.cmp(&a.case_count))
+            .then(a.case_ids.cmp(&b.case_ids))
     });
 }
 
@@ -234,15 +367,15 @@ fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> he
     }
 }
 
-/// One hotspot from a cluster, with its normalised centroid.
+/// One hotspot from a cluster, without its label.
 fn build(
     cases: &[Case],
     vectors: &vectorize::Vectors,
     members: &[usize],
     repeat_ids: &HashSet<String>,
     period: Option<(NaiveDateTime, NaiveDateTime)>,
-) -> (Hotspot, vectorize::SparseVec) {
-    let mut sum: HashMap<u32, f32> = HashMap::new();
+) -> Draft {
+    let mut sum: FxHashMap<u32, f32> = FxHashMap::default();
     for &i in members {
         for &(f, w) in &vectors.docs[i] {
             *sum.entry(f).or_insert(0.0) += w;
@@ -255,7 +388,6 @@ fn build(
         .collect();
     central.sort_by(|a, b| b.0.total_cmp(&a.0).then(cases[a.1].id.cmp(&cases[b.1].id)));
     let central_first: Vec<usize> = central.iter().map(|x| x.1).collect();
-    let lab = label::label(vectors, &central_first);
     let mut users: HashSet<&str> = HashSet::new();
     let mut anonymous = 0;
     for &i in members {
@@ -290,9 +422,9 @@ fn build(
     let mut h = Hotspot {
         rank: 0,
         heat: 0.0,
-        label: lab.label,
-        place: lab.place,
-        problem: lab.problem,
+        label: String::new(),
+        place: None,
+        problem: None,
         topic,
         first: times.iter().min().copied(),
         last: times.iter().max().copied(),
@@ -302,7 +434,7 @@ fn build(
             .iter()
             .map(|&i| cases[i].likes.unwrap_or(0) as u64)
             .sum(),
-        keywords: lab.keywords,
+        keywords: Vec::new(),
         representative_ids: central
             .iter()
             .take(3)
@@ -313,9 +445,13 @@ fn build(
             .filter(|id| repeat_ids.contains(*id))
             .count(),
         case_ids,
-        district: lab.district,
+        district: None,
         previous_count: None,
     };
     h.heat = heat::heat(&heat_input(&h, period));
-    (h, centroid)
+    Draft {
+        hotspot: h,
+        centroid,
+        central_first,
+    }
 }

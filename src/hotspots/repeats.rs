@@ -9,7 +9,8 @@ use chrono::{Duration, NaiveDateTime};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::vectorize::{dot, vectorize, VectorizeParams, Vectors};
+use super::cluster::{feature_count, Scatter};
+use super::vectorize::{vectorize, VectorizeParams, Vectors};
 use crate::model::Case;
 
 /// The window in which a case counts as a repeat of an earlier one.
@@ -78,31 +79,39 @@ pub fn mark_repeats_with(cases: &[Case], vectors: &Vectors) -> Vec<Repeat> {
         }
     }
     let window = Duration::days(REPEAT_WINDOW_DAYS);
+    let features = feature_count(&vectors.docs);
     // For each later position: (earlier position, reason), the most recent earlier one.
     let scan = |groups: &HashMap<&str, Vec<usize>>, min_sim: f32, reason: RepeatReason| {
         let mut found: Vec<(usize, usize, RepeatReason)> = groups
             .par_iter()
-            .flat_map_iter(|(_, list)| {
-                let mut out = Vec::new();
-                for (k, &later) in list.iter().enumerate() {
-                    let (t_later, i_later) = order[later];
-                    for &earlier in list[..k].iter().rev().take(MAX_LOOKBACK) {
-                        let (t_earlier, i_earlier) = order[earlier];
-                        if t_later - t_earlier > window {
-                            break;
+            .filter(|(_, list)| list.len() >= 2)
+            .map_init(
+                || Scatter::new(features),
+                |scatter, (_, list)| {
+                    let mut out = Vec::new();
+                    for (k, &later) in list.iter().enumerate().skip(1) {
+                        let (t_later, i_later) = order[later];
+                        let doc = &vectors.docs[i_later];
+                        scatter.load(doc);
+                        for &earlier in list[..k].iter().rev().take(MAX_LOOKBACK) {
+                            let (t_earlier, i_earlier) = order[earlier];
+                            if t_later - t_earlier > window {
+                                break;
+                            }
+                            if cases[i_earlier].id == cases[i_later].id {
+                                continue;
+                            }
+                            if scatter.dot(&vectors.docs[i_earlier]) >= min_sim {
+                                out.push((later, earlier, reason));
+                                break;
+                            }
                         }
-                        if cases[i_earlier].id == cases[i_later].id {
-                            continue;
-                        }
-                        let s = dot(&vectors.docs[i_later], &vectors.docs[i_earlier]);
-                        if s >= min_sim {
-                            out.push((later, earlier, reason));
-                            break;
-                        }
+                        scatter.clear(doc);
                     }
-                }
-                out
-            })
+                    out
+                },
+            )
+            .flatten_iter()
             .collect();
         found.sort_unstable_by_key(|x| (x.0, x.1));
         found

@@ -9,9 +9,11 @@
 //! Term frequencies are sublinear (1 + ln tf), idf is `ln((N + 1) / (df + 1)) + 1` over the
 //! cases being clustered.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::entities::{self, Entities};
 use crate::model::Case;
@@ -62,7 +64,7 @@ pub struct Analysis {
 pub struct Vectors {
     /// Feature names: terms as they are, places as `@name`, districts as `#name`.
     pub vocab: Vec<String>,
-    pub ids: HashMap<String, u32>,
+    pub ids: FxHashMap<String, u32>,
     /// Document frequency of each feature.
     pub df: Vec<u32>,
     /// Inverse document frequency of each feature.
@@ -75,61 +77,91 @@ pub struct Vectors {
 
 /// Segments and tags one text: the kept terms and the entities.
 pub fn analyze_text(seg: &Segmenter, text: &str) -> (Vec<String>, Entities) {
+    let mut terms = Vec::new();
+    let ents = analyze_with(seg, text, |t| terms.push(t.into_owned()));
+    (terms, ents)
+}
+
+/// Segments and tags one text (one jieba pass), hands each kept term to `term` and
+/// returns the entities.
+fn analyze_with(seg: &Segmenter, text: &str, mut term: impl FnMut(Cow<'_, str>)) -> Entities {
     let cleaned = entities::strip_districts(text);
     let tagged = seg.jieba().tag(&cleaned, true);
     let words: Vec<(&str, &str)> = tagged.iter().map(|t| (t.word, t.tag)).collect();
     let ents = entities::extract_tagged(text, &words);
-    let terms = words
-        .iter()
-        .map(|w| w.0)
-        .filter(|w| is_word(w))
-        .map(normalize_token)
-        .filter(|t| keep_term(seg, t))
-        .collect();
-    (terms, ents)
+    for &(w, _) in &words {
+        if !is_word(w) {
+            continue;
+        }
+        let t = normalized_token(w);
+        if keep_term(&t) {
+            term(t);
+        }
+    }
+    ents
 }
 
+/// [`normalize_token`] without an allocation for the usual token (CJK and lowercase ASCII).
+fn normalized_token(w: &str) -> Cow<'_, str> {
+    if w.chars().all(|c| {
+        ('\u{4e00}'..='\u{9fff}').contains(&c) || (c.is_ascii() && !c.is_ascii_uppercase())
+    }) {
+        Cow::Borrowed(w)
+    } else {
+        Cow::Owned(normalize_token(w))
+    }
+}
+
+/// The stopword list as a hashed set (what [`Segmenter::is_stopword`] reads, hashed faster).
+static STOPWORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+    crate::text::STOPWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
 /// Drops stopwords, numbers and short ASCII fragments.
-fn keep_term(seg: &Segmenter, t: &str) -> bool {
-    if seg.is_stopword(t) {
+fn keep_term(t: &str) -> bool {
+    if t.is_ascii()
+        && (t.len() <= 2
+            || t.bytes().all(|b| b.is_ascii_alphanumeric())
+                && t.bytes().any(|b| b.is_ascii_digit()))
+    {
         return false;
     }
-    if t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return false;
-    }
-    if t.is_ascii() && t.len() <= 2 {
-        return false;
-    }
-    true
+    !STOPWORDS.contains(t)
 }
 
 /// Analyses one case: title terms weighted, narrative truncated, entities of both.
 pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> Analysis {
     let mut counts: Vec<(String, f32)> = Vec::new();
-    let mut pos: HashMap<String, usize> = HashMap::new();
-    let mut add = |t: String, w: f32, counts: &mut Vec<(String, f32)>| match pos.get(&t) {
-        Some(&i) => counts[i].1 += w,
-        None => {
-            pos.insert(t.clone(), counts.len());
-            counts.push((t, w));
-        }
-    };
+    let mut pos: FxHashMap<String, usize> = FxHashMap::default();
+    let mut add =
+        |t: Cow<'_, str>, w: f32, counts: &mut Vec<(String, f32)>| match pos.get(t.as_ref()) {
+            Some(&i) => counts[i].1 += w,
+            None => {
+                let t = t.into_owned();
+                pos.insert(t.clone(), counts.len());
+                counts.push((t, w));
+            }
+        };
     let mut entities = Entities::default();
     let mut title_terms = Vec::new();
     let title = case.title.as_deref().unwrap_or("").trim();
     if !title.is_empty() {
-        let (terms, ents) = analyze_text(seg, title);
-        for t in &terms {
-            add(t.clone(), params.title_weight, &mut counts);
+        entities = analyze_with(seg, title, |t| {
+            title_terms.push(t.into_owned());
+        });
+        for t in &title_terms {
+            add(Cow::Borrowed(t.as_str()), params.title_weight, &mut counts);
         }
-        title_terms = terms;
-        entities = ents;
     }
-    let body: String = case.narrative.chars().take(params.max_chars).collect();
-    let (terms, ents) = analyze_text(seg, &body);
-    for t in terms {
-        add(t, 1.0, &mut counts);
-    }
+    let body: &str = match case.narrative.char_indices().nth(params.max_chars) {
+        Some((end, _)) => &case.narrative[..end],
+        None => &case.narrative,
+    };
+    let ents = analyze_with(seg, body, |t| add(t, 1.0, &mut counts));
     for p in ents.places {
         if !entities.places.contains(&p) {
             entities.places.push(p);
@@ -193,50 +225,55 @@ pub fn vectorize(cases: &[Case], params: &VectorizeParams) -> Vectors {
     vectorize_analyses(analyses, params)
 }
 
-/// The raw (feature name, weight before idf) list of one analysis.
-fn raw_features(a: &Analysis, params: &VectorizeParams) -> Vec<(String, f32)> {
-    let mut out: Vec<(String, f32)> = a
-        .terms
-        .iter()
-        .map(|(t, c)| (t.clone(), 1.0 + c.ln()))
-        .collect();
-    for p in &a.entities.places {
-        out.push((format!("@{p}"), params.place_weight));
+/// Calls `f` with each raw (feature name, weight before idf) of one analysis; `buf` holds
+/// the `@place` / `#district` names.
+fn for_each_feature(
+    a: &Analysis,
+    params: &VectorizeParams,
+    buf: &mut String,
+    mut f: impl FnMut(&str, f32),
+) {
+    for (t, c) in &a.terms {
+        f(t, 1.0 + c.ln());
     }
-    for d in &a.entities.districts {
-        out.push((format!("#{d}"), params.district_weight));
+    for (prefix, names, w) in [
+        ('@', &a.entities.places, params.place_weight),
+        ('#', &a.entities.districts, params.district_weight),
+    ] {
+        for name in names {
+            buf.clear();
+            buf.push(prefix);
+            buf.push_str(name);
+            f(buf, w);
+        }
     }
-    out
 }
 
 /// Builds the vocabulary, idf and normalised vectors from analysed cases.
 pub fn vectorize_analyses(analyses: Vec<Analysis>, params: &VectorizeParams) -> Vectors {
-    let raws: Vec<Vec<(String, f32)>> = analyses
-        .par_iter()
-        .map(|a| raw_features(a, params))
-        .collect();
-    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut vocab: Vec<String> = Vec::new();
     let mut df: Vec<u32> = Vec::new();
-    let raw_ids: Vec<Vec<(u32, f32)>> = raws
-        .into_iter()
-        .map(|raw| {
-            raw.into_iter()
-                .map(|(name, w)| {
-                    let id = match ids.get(&name) {
-                        Some(&id) => id,
-                        None => {
-                            let id = vocab.len() as u32;
-                            ids.insert(name.clone(), id);
-                            vocab.push(name);
-                            df.push(0);
-                            id
-                        }
-                    };
-                    df[id as usize] += 1;
-                    (id, w)
-                })
-                .collect()
+    let mut buf = String::new();
+    let raw_ids: Vec<Vec<(u32, f32)>> = analyses
+        .iter()
+        .map(|a| {
+            let mut out = Vec::with_capacity(a.terms.len() + 4);
+            for_each_feature(a, params, &mut buf, |name, w| {
+                let id = match ids.get(name) {
+                    Some(&id) => id,
+                    None => {
+                        let id = vocab.len() as u32;
+                        ids.insert(name.to_string(), id);
+                        vocab.push(name.to_string());
+                        df.push(0);
+                        id
+                    }
+                };
+                df[id as usize] += 1;
+                out.push((id, w));
+            });
+            out
         })
         .collect();
     let n = analyses.len() as f32;
@@ -262,11 +299,13 @@ impl Vectors {
     /// The vector of a case of another period over this vocabulary and idf (unknown terms
     /// count towards nothing).
     pub fn project(&self, a: &Analysis, params: &VectorizeParams) -> SparseVec {
-        normalized(raw_features(a, params).into_iter().filter_map(|(name, w)| {
-            self.ids
-                .get(&name)
-                .map(|&id| (id, w * self.idf[id as usize]))
-        }))
+        let mut raw = Vec::new();
+        for_each_feature(a, params, &mut String::new(), |name, w| {
+            if let Some(&id) = self.ids.get(name) {
+                raw.push((id, w * self.idf[id as usize]));
+            }
+        });
+        normalized(raw.into_iter())
     }
 }
 

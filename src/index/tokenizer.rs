@@ -12,9 +12,13 @@
 //!
 //! [`Segmenter`]: crate::text::Segmenter
 
+use std::cell::RefCell;
+
+use hashbrown::HashMap;
+use rustc_hash::FxBuildHasher;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::{is_word, normalize_token, segmenter};
+use crate::text::{is_word, normalize_into, normalize_token, segmenter};
 
 /// The name text fields are registered with.
 pub const ZH_TOKENIZER: &str = "hotline_zh";
@@ -36,87 +40,179 @@ pub struct IndexToken {
 /// The tokens the index holds for `text`: the normal segmentation (word characters only,
 /// lowercased, full-width ASCII folded) plus dictionary sub-words of longer words.
 pub fn index_tokens(text: &str) -> Vec<IndexToken> {
+    let mut out = Vec::new();
+    for_each_index_token(text, |from, to, position, text, subword| {
+        out.push(IndexToken {
+            from,
+            to,
+            position,
+            text: text.to_string(),
+            subword,
+        })
+    });
+    out
+}
+
+/// Hands each token of [`index_tokens`] to `emit` as (byte from, byte to, position, text,
+/// subword), in the same order, without allocating per token: jieba segments the text once,
+/// and the sub-words of a long word are worked out once per thread and word (see
+/// [`compute_word_entry`]).
+pub fn for_each_index_token(text: &str, mut emit: impl FnMut(usize, usize, usize, &str, bool)) {
     // jieba splits full-width letters and digits (ＡＢＣ１２３) into single characters:
     // segment a half-width copy and map its offsets back.
     let folded;
-    let (seg_text, map): (&str, Option<Vec<usize>>) =
-        if text.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c)) {
-            let mut s = String::with_capacity(text.len());
-            let mut m = Vec::with_capacity(text.len() + 1);
-            for (b, c) in text.char_indices() {
-                let c2 = match c {
-                    '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                        char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-                    }
-                    _ => c,
-                };
-                for _ in 0..c2.len_utf8() {
-                    m.push(b);
+    let (seg_text, map): (&str, Option<Vec<usize>>) = if has_full_width_alnum(text) {
+        let mut s = String::with_capacity(text.len());
+        let mut m = Vec::with_capacity(text.len() + 1);
+        for (b, c) in text.char_indices() {
+            let c2 = match c {
+                '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
                 }
-                s.push(c2);
+                _ => c,
+            };
+            for _ in 0..c2.len_utf8() {
+                m.push(b);
             }
-            m.push(text.len());
-            folded = s;
-            (folded.as_str(), Some(m))
-        } else {
-            (text, None)
-        };
-    let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
-    let jieba = segmenter().jieba();
-    let mut out = Vec::new();
-    for t in jieba.cut(seg_text, true) {
-        if !is_word(t.word) {
-            continue;
+            s.push(c2);
         }
-        // positions are character offsets: a phrase of pieces is then a substring match
-        let position = t.start;
-        out.push(IndexToken {
-            from: orig(t.byte_start),
-            to: orig(t.byte_end),
-            position,
-            text: normalize_token(t.word),
-            subword: false,
-        });
-        let chars: Vec<(usize, char)> = t.word.char_indices().collect();
-        let n = chars.len();
-        if n > 2 {
-            let at = |k: usize| if k == n { t.word.len() } else { chars[k].0 };
-            let mut seen: Vec<(usize, usize)> = Vec::new();
-            for len in 2..=MAX_SUBWORD_CHARS.min(n - 1) {
-                for i in 0..=n - len {
-                    let sub = &t.word[at(i)..at(i + len)];
-                    if jieba.has_word(sub) && is_word(sub) {
-                        seen.push((i, len));
-                        out.push(IndexToken {
-                            from: orig(t.byte_start + at(i)),
-                            to: orig(t.byte_start + at(i + len)),
-                            position: position + i,
-                            text: normalize_token(sub),
-                            subword: true,
-                        });
-                    }
+        m.push(text.len());
+        folded = s;
+        (folded.as_str(), Some(m))
+    } else {
+        (text, None)
+    };
+    let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
+    let mut norm = String::new();
+    WORDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        for t in segmenter().jieba().cut(seg_text, true) {
+            // positions are character offsets: a phrase of pieces is then a substring match
+            let position = t.start;
+            if t.end - t.start <= 2 {
+                // a word of one or two characters has no sub-word
+                if !is_word(t.word) {
+                    continue;
+                }
+                normalize_into(t.word, &mut norm);
+                emit(orig(t.byte_start), orig(t.byte_end), position, &norm, false);
+                continue;
+            }
+            if cache.len() >= MAX_CACHED_WORDS {
+                cache.clear();
+            }
+            let entry = cache
+                .entry_ref(t.word)
+                .or_insert_with(|| compute_word_entry(t.word));
+            if !entry.is_word {
+                continue;
+            }
+            emit(
+                orig(t.byte_start),
+                orig(t.byte_end),
+                position,
+                &entry.norm,
+                false,
+            );
+            for sub in entry.subs.iter() {
+                emit(
+                    orig(t.byte_start + sub.from as usize),
+                    orig(t.byte_start + sub.to as usize),
+                    position + sub.pos as usize,
+                    &sub.text,
+                    true,
+                );
+            }
+        }
+    });
+}
+
+/// True when `text` has a full-width digit or letter (U+FF10..FF19, FF21..FF3A, FF41..FF5A,
+/// UTF-8 `EF BC 90..99`, `EF BC A1..BA`, `EF BD 81..9A`); full-width punctuation (，：！) is
+/// left alone.
+fn has_full_width_alnum(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr_iter(0xEF, b).any(|i| {
+        matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0xBC), Some(0x90..=0x99 | 0xA1..=0xBA)) | (Some(0xBD), Some(0x81..=0x9A))
+        )
+    })
+}
+
+/// Distinct long words remembered per thread before the cache starts over (a few tens of MB
+/// at most).
+const MAX_CACHED_WORDS: usize = 200_000;
+
+thread_local! {
+    /// Long word → its normalized text and sub-words.
+    static WORDS: RefCell<HashMap<Box<str>, WordEntry, FxBuildHasher>> =
+        const { RefCell::new(HashMap::with_hasher(FxBuildHasher)) };
+}
+
+/// What the index holds for one word of three or more characters.
+struct WordEntry {
+    /// False for a token with no letter, digit or CJK character (not indexed).
+    is_word: bool,
+    norm: Box<str>,
+    subs: Box<[SubToken]>,
+}
+
+/// A sub-word: byte range inside the word, character offset from its start, normalized text.
+struct SubToken {
+    from: u32,
+    to: u32,
+    pos: u32,
+    text: Box<str>,
+}
+
+/// The sub-words of a word of three or more characters: the dictionary words of 2 to
+/// [`MAX_SUBWORD_CHARS`] characters inside it, then the parts of a compound
+/// ([`split_parts`]) not already among them.
+fn compute_word_entry(word: &str) -> WordEntry {
+    let jieba = segmenter().jieba();
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let n = chars.len();
+    let at = |k: usize| if k == n { word.len() } else { chars[k].0 };
+    let mut subs = Vec::new();
+    if n > 2 && is_word(word) {
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        for len in 2..=MAX_SUBWORD_CHARS.min(n - 1) {
+            for i in 0..=n - len {
+                let sub = &word[at(i)..at(i + len)];
+                if jieba.has_word(sub) && is_word(sub) {
+                    seen.push((i, len));
+                    subs.push(SubToken {
+                        from: at(i) as u32,
+                        to: at(i + len) as u32,
+                        pos: i as u32,
+                        text: normalize_token(sub).into(),
+                    });
                 }
             }
-            // the parts of a compound, dictionary words or not (路灯不亮 → 不亮)
-            if let Some(parts) = split_parts(t.word) {
-                let mut i = 0;
-                for p in parts {
-                    let len = p.chars().count();
-                    if !seen.contains(&(i, len)) && is_word(&p) {
-                        out.push(IndexToken {
-                            from: orig(t.byte_start + at(i)),
-                            to: orig(t.byte_start + at(i + len)),
-                            position: position + i,
-                            text: normalize_token(&p),
-                            subword: true,
-                        });
-                    }
-                    i += len;
+        }
+        // the parts of a compound, dictionary words or not (路灯不亮 → 不亮)
+        if let Some(parts) = split_parts(word) {
+            let mut i = 0;
+            for p in parts {
+                let len = p.chars().count();
+                if !seen.contains(&(i, len)) && is_word(&p) {
+                    subs.push(SubToken {
+                        from: at(i) as u32,
+                        to: at(i + len) as u32,
+                        pos: i as u32,
+                        text: normalize_token(&p).into(),
+                    });
                 }
+                i += len;
             }
         }
     }
-    out
+    WordEntry {
+        is_word: is_word(word),
+        norm: normalize_token(word).into(),
+        subs: subs.into(),
+    }
 }
 
 /// A word of 4+ characters split into the parts jieba would likely cut it into without its
@@ -175,35 +271,56 @@ const MAX_PART: usize = 4;
 
 /// Segments with the global [`crate::text::segmenter`] in search mode; tokens carry byte
 /// offsets into the original text (for highlighting) and character-offset positions (for
-/// phrase queries).
-#[derive(Clone, Default)]
-pub struct ZhTokenizer;
+/// phrase queries). It keeps its token buffer between texts, so indexing a text allocates
+/// nothing per token.
+#[derive(Default)]
+pub struct ZhTokenizer {
+    tokens: Vec<Token>,
+}
+
+impl Clone for ZhTokenizer {
+    fn clone(&self) -> ZhTokenizer {
+        ZhTokenizer::default()
+    }
+}
+
+/// Tokens kept in a [`ZhTokenizer`]'s buffer between texts (a longer text grows it for once).
+const MAX_KEPT_TOKENS: usize = 1 << 16;
 
 /// The tokens of one text, handed out one by one.
-pub struct ZhTokenStream {
-    tokens: Vec<Token>,
+pub struct ZhTokenStream<'a> {
+    tokens: &'a mut [Token],
     next: usize,
 }
 
 impl Tokenizer for ZhTokenizer {
-    type TokenStream<'a> = ZhTokenStream;
+    type TokenStream<'a> = ZhTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhTokenStream {
-        let tokens = index_tokens(text)
-            .into_iter()
-            .map(|t| Token {
-                offset_from: t.from,
-                offset_to: t.to,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
-        ZhTokenStream { tokens, next: 0 }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhTokenStream<'a> {
+        self.tokens.truncate(MAX_KEPT_TOKENS);
+        let buf = &mut self.tokens;
+        let mut n = 0;
+        for_each_index_token(text, |from, to, position, text, _| {
+            if n == buf.len() {
+                buf.push(Token::default());
+            }
+            let t = &mut buf[n];
+            t.offset_from = from;
+            t.offset_to = to;
+            t.position = position;
+            t.position_length = 1;
+            t.text.clear();
+            t.text.push_str(text);
+            n += 1;
+        });
+        ZhTokenStream {
+            tokens: &mut self.tokens[..n],
+            next: 0,
+        }
     }
 }
 
-impl TokenStream for ZhTokenStream {
+impl TokenStream for ZhTokenStream<'_> {
     fn advance(&mut self) -> bool {
         if self.next < self.tokens.len() {
             self.next += 1;
@@ -238,6 +355,19 @@ mod tests {
         let text = "公交车站旁的路灯杆倒了";
         for t in &toks {
             assert_eq!(t.position, text[..t.from].chars().count());
+        }
+    }
+
+    #[test]
+    fn full_width_letters_and_digits_are_detected() {
+        assert!(has_full_width_alnum("路ＡＢＣ"));
+        assert!(has_full_width_alnum("１号"));
+        assert!(has_full_width_alnum("ｚ"));
+        assert!(!has_full_width_alnum("停水，（三天）！"));
+        assert!(!has_full_width_alnum("plain"));
+        for c in '\u{FF01}'..='\u{FF5E}' {
+            let folds = matches!(c, '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}');
+            assert_eq!(has_full_width_alnum(&c.to_string()), folds, "{c}");
         }
     }
 

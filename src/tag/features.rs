@@ -25,26 +25,48 @@ impl SparseVec {
     }
 }
 
-/// 64-bit FNV-1a over bytes, seeded with a namespace byte.
-fn fnv(ns: u8, parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(ns);
-    h = h.wrapping_mul(0x0100_0000_01b3);
-    for (k, p) in parts.iter().enumerate() {
-        if k > 0 {
-            h ^= 0xff;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        for &b in *p {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a state after the namespace byte.
+#[inline]
+fn fnv_start(ns: u8) -> u64 {
+    (FNV_BASIS ^ u64::from(ns)).wrapping_mul(FNV_PRIME)
+}
+
+/// Feeds bytes into an FNV-1a state.
+#[inline]
+fn fnv_feed(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
     }
-    // final avalanche (splitmix64 finaliser) so low bits are well mixed
+    h
+}
+
+/// Final avalanche (splitmix64 finaliser) so low bits are well mixed.
+#[inline]
+fn fnv_finish(mut h: u64) -> u64 {
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h ^= h >> 27;
     h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// 64-bit FNV-1a over bytes, seeded with a namespace byte (the reference the streaming
+/// hashes of [`FeatureConfig::hash_into`] are tested against).
+#[cfg(test)]
+fn fnv(ns: u8, parts: &[&[u8]]) -> u64 {
+    let mut h = fnv_start(ns);
+    for (k, p) in parts.iter().enumerate() {
+        if k > 0 {
+            h ^= 0xff;
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        h = fnv_feed(h, p);
+    }
+    fnv_finish(h)
 }
 
 /// Which features to extract and how wide the hashed space is.
@@ -69,23 +91,65 @@ impl Default for FeatureConfig {
     }
 }
 
-/// Calls `f` with the hash and the characters of every CJK character 2- and 3-gram of the
-/// joined terms (the same for raw and pre-segmented text).
-fn for_each_char_ngram<S: AsRef<str>>(terms: &[S], mut f: impl FnMut(u64, &[char])) {
-    let mut chars: Vec<char> = Vec::with_capacity(terms.len() * 3);
+/// The UTF-8 bytes of every CJK character of the joined terms, in order (all CJK characters
+/// of [`is_cjk`] are three bytes long).
+fn cjk_chars<S: AsRef<str>>(terms: &[S], out: &mut Vec<[u8; 3]>) {
+    out.clear();
     for t in terms {
-        chars.extend(t.as_ref().chars().filter(|c| is_cjk(*c)));
-    }
-    let mut buf = [0u8; 12];
-    for n in [2usize, 3] {
-        for win in chars.windows(n) {
-            let mut len = 0;
-            for c in win {
-                len += c.encode_utf8(&mut buf[len..]).len();
+        let t = t.as_ref();
+        let b = t.as_bytes();
+        for (i, c) in t.char_indices() {
+            if is_cjk(c) {
+                out.push([b[i], b[i + 1], b[i + 2]]);
             }
-            f(fnv(b'0' + n as u8, &[&buf[..len]]), win);
         }
     }
+}
+
+/// Calls `f` with the hash and the characters of every CJK character 2- and 3-gram of the
+/// joined terms (the same for raw and pre-segmented text): all 2-grams, then all 3-grams.
+fn for_each_char_ngram(chars: &[[u8; 3]], mut f: impl FnMut(u64, &[[u8; 3]])) {
+    for n in [2usize, 3] {
+        let seed = fnv_start(b'0' + n as u8);
+        for win in chars.windows(n) {
+            let mut h = seed;
+            for c in win {
+                h = fnv_feed(h, c);
+            }
+            f(fnv_finish(h), win);
+        }
+    }
+}
+
+/// Where a feature hash came from, by its position in [`FeatureConfig::hash_into`]'s output.
+fn feature_name<S: AsRef<str>>(
+    cfg: &FeatureConfig,
+    terms: &[S],
+    chars: &[[u8; 3]],
+    mut j: usize,
+) -> Option<String> {
+    let n = terms.len();
+    if cfg.unigrams {
+        if j < n {
+            return Some(terms[j].as_ref().to_string());
+        }
+        j -= n;
+    }
+    if cfg.bigrams {
+        let nb = n.saturating_sub(1);
+        if j < nb {
+            return Some(format!("{}{}", terms[j].as_ref(), terms[j + 1].as_ref()));
+        }
+        j -= nb;
+    }
+    if cfg.char_ngrams {
+        let n2 = chars.len().saturating_sub(1);
+        let (start, len) = if j < n2 { (j, 2) } else { (j - n2, 3) };
+        let win = chars.get(start..start + len)?;
+        let bytes: Vec<u8> = win.iter().flatten().copied().collect();
+        return String::from_utf8(bytes).ok();
+    }
+    None
 }
 
 impl FeatureConfig {
@@ -98,23 +162,63 @@ impl FeatureConfig {
     /// and shared by models of different widths (see [`FeatureConfig::vectorize_hashes`]).
     pub fn hashes<S: AsRef<str>>(&self, terms: &[S]) -> Vec<u64> {
         let mut out = Vec::with_capacity(terms.len() * 6);
+        let mut chars = Vec::new();
+        self.hash_into(terms, &mut out, &mut chars);
+        out
+    }
+
+    /// As [`FeatureConfig::hashes`] into reused buffers: `out` gets the hashes (unigrams,
+    /// bigrams, character 2-grams, character 3-grams, in text order within each family) and
+    /// `chars` the CJK characters of the joined terms. No allocation once the buffers are warm.
+    pub fn hash_into<S: AsRef<str>>(
+        &self,
+        terms: &[S],
+        out: &mut Vec<u64>,
+        chars: &mut Vec<[u8; 3]>,
+    ) {
+        out.clear();
         if self.unigrams {
-            for t in terms {
-                out.push(fnv(b'w', &[t.as_ref().as_bytes()]));
-            }
+            let seed = fnv_start(b'w');
+            out.extend(
+                terms
+                    .iter()
+                    .map(|t| fnv_finish(fnv_feed(seed, t.as_ref().as_bytes()))),
+            );
         }
         if self.bigrams {
-            for w in terms.windows(2) {
-                out.push(fnv(
-                    b'b',
-                    &[w[0].as_ref().as_bytes(), w[1].as_ref().as_bytes()],
-                ));
-            }
+            let seed = fnv_start(b'b');
+            out.extend(terms.windows(2).map(|w| {
+                let h = fnv_feed(seed, w[0].as_ref().as_bytes());
+                let h = (h ^ 0xff).wrapping_mul(FNV_PRIME);
+                fnv_finish(fnv_feed(h, w[1].as_ref().as_bytes()))
+            }));
         }
         if self.char_ngrams {
-            for_each_char_ngram(terms, |h, _| out.push(h));
+            cjk_chars(terms, chars);
+            for_each_char_ngram(chars, |h, _| out.push(h));
+        } else {
+            chars.clear();
         }
-        out
+    }
+
+    /// The readable name of each of `buckets` among `hashes` (the output of
+    /// [`FeatureConfig::hash_into`] for `terms`, with its `chars`): the first feature of the
+    /// text that falls in the bucket, at most one per bucket, in the order of `buckets`.
+    pub fn names_at<S: AsRef<str>>(
+        &self,
+        terms: &[S],
+        hashes: &[u64],
+        chars: &[[u8; 3]],
+        buckets: &[u32],
+    ) -> Vec<String> {
+        let mask = (self.dim() - 1) as u64;
+        buckets
+            .iter()
+            .filter_map(|&b| {
+                let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
+                feature_name(self, terms, chars, j)
+            })
+            .collect()
     }
 
     /// Hashed bucket ids (with repeats) of a list of terms.
@@ -129,34 +233,9 @@ impl FeatureConfig {
     /// The readable feature names (a word, a word pair, a character n-gram) of this text
     /// that hash to one of `buckets`, at most one per bucket, in the order of `buckets`.
     pub fn names_for<S: AsRef<str>>(&self, terms: &[S], buckets: &[u32]) -> Vec<String> {
-        let mask = (self.dim() - 1) as u64;
-        let mut found: Vec<Option<String>> = vec![None; buckets.len()];
-        let mut hit = |h: u64, name: &dyn Fn() -> String| {
-            let b = (h & mask) as u32;
-            if let Some(i) = buckets.iter().position(|&x| x == b) {
-                if found[i].is_none() {
-                    found[i] = Some(name());
-                }
-            }
-        };
-        if self.unigrams {
-            for t in terms {
-                let t = t.as_ref();
-                hit(fnv(b'w', &[t.as_bytes()]), &|| t.to_string());
-            }
-        }
-        if self.bigrams {
-            for w in terms.windows(2) {
-                let (a, b) = (w[0].as_ref(), w[1].as_ref());
-                hit(fnv(b'b', &[a.as_bytes(), b.as_bytes()]), &|| {
-                    format!("{a}{b}")
-                });
-            }
-        }
-        if self.char_ngrams {
-            for_each_char_ngram(terms, |h, win| hit(h, &|| win.iter().collect()));
-        }
-        found.into_iter().flatten().collect()
+        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+        self.hash_into(terms, &mut hashes, &mut chars);
+        self.names_at(terms, &hashes, &chars, buckets)
     }
 
     /// Sorted distinct buckets with their counts.
@@ -246,5 +325,49 @@ mod tests {
         assert!(v.idx.windows(2).all(|w| w[0] < w[1]));
         let b = cfg.buckets(&["路灯"])[0];
         assert!(cfg.names_for(&terms, &[b]).contains(&"路灯".to_string()));
+    }
+
+    /// The hashes as first written: one `fnv` call per feature over built strings.
+    fn reference_hashes(terms: &[&str]) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        for t in terms {
+            out.push((fnv(b'w', &[t.as_bytes()]), t.to_string()));
+        }
+        for w in terms.windows(2) {
+            let name = format!("{}{}", w[0], w[1]);
+            out.push((fnv(b'b', &[w[0].as_bytes(), w[1].as_bytes()]), name));
+        }
+        let chars: Vec<char> = terms
+            .iter()
+            .flat_map(|t| t.chars())
+            .filter(|c| is_cjk(*c))
+            .collect();
+        for n in [2usize, 3] {
+            for win in chars.windows(n) {
+                let s: String = win.iter().collect();
+                out.push((fnv(b'0' + n as u8, &[s.as_bytes()]), s));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn streaming_hashes_and_names_match_the_reference() {
+        let cfg = FeatureConfig::default();
+        let terms = ["a市", "小区", "路灯", "12345", "不亮", "𠀀字", "路灯"];
+        let reference = reference_hashes(&terms);
+        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+        cfg.hash_into(&terms, &mut hashes, &mut chars);
+        assert_eq!(hashes, reference.iter().map(|r| r.0).collect::<Vec<_>>());
+        let mask = (cfg.dim() - 1) as u64;
+        for (h, name) in &reference {
+            let b = (h & mask) as u32;
+            let first = reference.iter().find(|r| (r.0 & mask) as u32 == b).unwrap();
+            assert_eq!(
+                cfg.names_at(&terms, &hashes, &chars, &[b]),
+                vec![first.1.clone()],
+                "{name}"
+            );
+        }
     }
 }

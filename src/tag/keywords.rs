@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
@@ -114,8 +114,12 @@ impl Keywords {
         for (p, i) in index {
             patterns[i] = p;
         }
+        // patterns are lowercased; matching ASCII case-insensitively spares lowercasing texts
+        // (most hold an upper-case "A市"); a full DFA is the fastest scan for this many
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .context("cannot build the keyword matcher")?;
         Ok(Keywords {
@@ -139,47 +143,82 @@ impl Keywords {
     /// Scores a title and body: every distinct keyword counts once (title matches boosted);
     /// each exclusion phrase present halves the topic's score.
     pub fn score(&self, title: &str, body: &str) -> KeywordHits {
-        let k = self.topics.len();
-        let mut seen = vec![0u8; self.patterns.len()]; // bit 1: body, bit 2: title
-        for (text, bit) in [(body, 1u8), (title, 2u8)] {
-            if text.is_empty() {
-                continue;
+        let mut scan = KeywordScan::default();
+        let scores = self.scan(title, body, &mut scan);
+        let matched = (0..self.topics.len())
+            .map(|t| {
+                self.matched(&scan, t)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        KeywordHits { scores, matched }
+    }
+
+    /// As [`Keywords::score`] without building the matched keyword lists: the scores per
+    /// topic, with the hits left in `scan` for [`Keywords::matched`]. `scan` is reused.
+    pub fn scan(&self, title: &str, body: &str, scan: &mut KeywordScan) -> Vec<f32> {
+        if scan.seen.len() == self.patterns.len() {
+            for &p in &scan.hits {
+                scan.seen[p as usize] = 0;
             }
-            let lower;
-            let text = if text.bytes().any(|b| b.is_ascii_uppercase()) {
-                lower = text.to_lowercase();
-                lower.as_str()
-            } else {
-                text
-            };
+        } else {
+            scan.seen.clear();
+            scan.seen.resize(self.patterns.len(), 0);
+        }
+        scan.hits.clear();
+        for (text, bit) in [(body, 1u8), (title, 2u8)] {
             for m in self.ac.find_overlapping_iter(text) {
-                seen[m.pattern().as_usize()] |= bit;
+                let p = m.pattern().as_usize();
+                if scan.seen[p] == 0 {
+                    scan.hits.push(p as u32);
+                }
+                scan.seen[p] |= bit;
             }
         }
+        // pattern order, so sums and the matched lists do not depend on match order
+        scan.hits.sort_unstable();
+        let k = self.topics.len();
         let mut scores = vec![0f32; k];
-        let mut excluded = vec![0u32; k];
-        let mut matched = vec![Vec::new(); k];
-        for (p, &s) in seen.iter().enumerate() {
-            if s == 0 {
-                continue;
-            }
-            for role in &self.roles[p] {
+        let mut excluded = vec![0i32; k];
+        for &p in &scan.hits {
+            let s = scan.seen[p as usize];
+            for role in &self.roles[p as usize] {
                 match *role {
-                    Role::Add(t, w) => {
-                        scores[t] += if s & 2 != 0 { w * TITLE_BOOST } else { w };
-                        matched[t].push(self.patterns[p].clone());
-                    }
+                    Role::Add(t, w) => scores[t] += if s & 2 != 0 { w * TITLE_BOOST } else { w },
                     Role::Exclude(t) => excluded[t] += 1,
                 }
             }
         }
-        for t in 0..k {
-            if excluded[t] > 0 {
-                scores[t] *= 0.5f32.powi(excluded[t] as i32);
+        for (s, &e) in scores.iter_mut().zip(&excluded) {
+            if e > 0 {
+                *s *= 0.5f32.powi(e);
             }
         }
-        KeywordHits { scores, matched }
+        scores
     }
+
+    /// The keywords of `topic` found by the last [`Keywords::scan`], in pattern order.
+    pub fn matched<'a>(
+        &'a self,
+        scan: &'a KeywordScan,
+        topic: usize,
+    ) -> impl Iterator<Item = &'a str> {
+        scan.hits.iter().flat_map(move |&p| {
+            self.roles[p as usize]
+                .iter()
+                .filter(move |r| matches!(r, Role::Add(t, _) if *t == topic))
+                .map(move |_| self.patterns[p as usize].as_str())
+        })
+    }
+}
+
+/// Reused buffers of [`Keywords::scan`]: which patterns matched, in the body (bit 1) or the
+/// title (bit 2).
+#[derive(Debug, Clone, Default)]
+pub struct KeywordScan {
+    seen: Vec<u8>,
+    hits: Vec<u32>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Tagging: category (一级分类), hotspot topic, department suggestions and urgency for each case.
 //!
 //! One segmentation per case feeds everything: the terms are hashed once
-//! ([`features::FeatureConfig::hashes`]) and masked to each model's width. The parts:
+//! ([`scorer::Scratch::features`]) and every model reads its vector off those hashes
+//! ([`scorer::CompactModel`]); the keyword rules and urgency each take one Aho-Corasick
+//! pass over the text. The parts:
 //! - category: a linear model over TF-IDF words, word bigrams and character n-grams
 //!   (`models/category.bin`, trained by `hotline train`, see [`linear`] and [`train`]);
 //! - topic: the keyword rules of `models/topics.toml` ([`keywords`]) and a topic model
@@ -21,10 +23,13 @@ pub mod keywords;
 pub mod linear;
 pub mod linfa_lr;
 pub mod route;
+pub mod scorer;
 pub mod topics;
 pub mod train;
 pub mod urgent;
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -32,9 +37,10 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::model::{Case, Scored, Tags};
-use crate::text::segmenter;
-use keywords::Keywords;
+use crate::text::{is_word, normalize_token, segmenter, STOPWORDS};
+use keywords::{KeywordScan, Keywords};
 use linear::{softmax, LinearModel};
+use scorer::{CompactModel, Scratch};
 
 /// The compiled-in category model.
 pub const CATEGORY_MODEL: &[u8] = include_bytes!("../../models/category.bin");
@@ -51,6 +57,52 @@ pub struct Tagger {
     pub route: Option<LinearModel>,
     /// For each topic-model class, its index in `keywords.topics`.
     topic_index: Vec<usize>,
+    /// The three models laid out for scoring (category, topics, route).
+    fast: (CompactModel, Option<CompactModel>, Option<CompactModel>),
+}
+
+/// The stopword list of [`crate::text::Segmenter::terms`], in a set with a fast hash.
+static STOPSET: LazyLock<rustc_hash::FxHashSet<&'static str>> = LazyLock::new(|| {
+    STOPWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// The terms of `text` exactly as [`crate::text::Segmenter::terms`] gives them, without a
+/// string per token: tokens that normalisation leaves unchanged (nearly all) are borrowed.
+pub fn fast_terms(text: &str) -> Vec<Cow<'_, str>> {
+    segmenter()
+        .cut(text)
+        .into_iter()
+        .filter(|t| {
+            let c = t.chars().next();
+            c.is_some_and(|c| c.is_ascii_alphanumeric() || features::is_cjk(c)) || is_word(t)
+        })
+        .map(|t| {
+            // identity unless some character is folded or lowercased by normalize_token
+            let unchanged = t.chars().all(|c| {
+                if c.is_ascii() {
+                    !c.is_ascii_uppercase()
+                } else {
+                    features::is_cjk(c)
+                        || (!('\u{FF01}'..='\u{FF5E}').contains(&c) && c.to_lowercase().eq([c]))
+                }
+            });
+            if unchanged {
+                Cow::Borrowed(t)
+            } else {
+                Cow::Owned(normalize_token(t))
+            }
+        })
+        .filter(|t| !STOPSET.contains(t.as_ref()))
+        .collect()
+}
+
+thread_local! {
+    /// Per-thread feature and keyword buffers, reused case after case.
+    static SCRATCH: RefCell<(Scratch, KeywordScan)> = RefCell::default();
 }
 
 static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
@@ -139,12 +191,18 @@ impl Tagger {
                     .collect()
             })
             .unwrap_or_default();
+        let fast = (
+            CompactModel::new(&category),
+            topic_model.as_ref().map(CompactModel::new),
+            route.as_ref().map(CompactModel::new),
+        );
         Tagger {
             category,
             topic_model,
             keywords,
             route,
             topic_index,
+            fast,
         }
     }
 
@@ -155,26 +213,43 @@ impl Tagger {
         } else {
             format!("{title}\n{body}")
         };
-        let terms = segmenter().terms(&text);
-        self.tag_terms(title, body, &text, &terms)
+        let terms = fast_terms(&text);
+        SCRATCH.with(|cell| {
+            let (scratch, scan) = &mut *cell.borrow_mut();
+            self.tag_with(scratch, scan, title, body, &text, &terms)
+        })
     }
 
     /// Tags with precomputed terms of `text` (title and body joined).
     pub fn tag_terms(&self, title: &str, body: &str, text: &str, terms: &[String]) -> Tags {
-        let hashes = self.category.cfg.hashes(terms);
+        SCRATCH.with(|cell| {
+            let (scratch, scan) = &mut *cell.borrow_mut();
+            self.tag_with(scratch, scan, title, body, text, terms)
+        })
+    }
+
+    fn tag_with<S: AsRef<str>>(
+        &self,
+        s: &mut Scratch,
+        scan: &mut KeywordScan,
+        title: &str,
+        body: &str,
+        text: &str,
+        terms: &[S],
+    ) -> Tags {
+        let (cat, _, route) = &self.fast;
+        s.features(&self.category.cfg, terms);
         // category
-        let cx = self
-            .category
-            .cfg
-            .vectorize_hashes(&hashes, &self.category.idf);
-        let cp = self.category.probabilities(&cx);
+        cat.vectorize(s);
+        let cp = softmax(&cat.scores(&s.x), cat.temperature);
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
+        let top = cat.top_features(&s.x, ci, 3);
         // topic
         let kw = &self.keywords;
-        let hits = kw.score(title, body);
-        let model_p = self.topic_probabilities(&hashes);
-        let d = topics::decide(kw, &hits.scores, &model_p, &category, cconf);
+        let kw_scores = kw.scan(title, body, scan);
+        let model_p = self.topic_probabilities_in(s);
+        let d = topics::decide(kw, &kw_scores, &model_p, &category, cconf);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
         let mut order: Vec<usize> = (0..d.votes.len()).collect();
         order.sort_by(|&a, &b| d.votes[b].total_cmp(&d.votes[a]));
@@ -188,14 +263,12 @@ impl Tagger {
             })
             .collect();
         // evidence: the topic's keywords, then the category's strongest features
-        let mut evidence: Vec<String> = hits.matched[topic_i].iter().take(5).cloned().collect();
-        let top: Vec<u32> = self
-            .category
-            .top_features(&cx, ci, 3)
-            .into_iter()
-            .map(|(b, _)| b)
+        let mut evidence: Vec<String> = kw
+            .matched(scan, topic_i)
+            .take(5)
+            .map(str::to_string)
             .collect();
-        for n in self.category.cfg.names_for(terms, &top) {
+        for n in self.category.cfg.names_at(terms, &s.hashes, &s.chars, &top) {
             if !evidence.contains(&n) {
                 evidence.push(n);
             }
@@ -204,6 +277,10 @@ impl Tagger {
         for u in &urgent_terms {
             evidence.push(format!("紧急:{u}"));
         }
+        let route_p = route.as_ref().map(|m| {
+            m.vectorize(s);
+            softmax(&m.scores(&s.x), m.temperature)
+        });
         Tags {
             category,
             category_confidence: round3(cconf),
@@ -211,17 +288,30 @@ impl Tagger {
             topic_confidence: round3(topic_conf),
             secondary_topics: secondary,
             evidence,
-            department_suggestions: self.departments(&hashes, topic_i, topic_conf),
+            department_suggestions: self.departments(route_p, topic_i, topic_conf),
             urgent: !urgent_terms.is_empty(),
         }
     }
 
-    /// The topic model's probability per keyword topic (zeros without a topic model).
+    /// The topic model's probability per keyword topic (zeros without a topic model), from
+    /// the full feature hashes of a text ([`features::FeatureConfig::hashes`]).
     pub fn topic_probabilities(&self, hashes: &[u64]) -> Vec<f32> {
+        SCRATCH.with(|cell| {
+            let s = &mut cell.borrow_mut().0;
+            s.set_hashes(hashes);
+            self.topic_probabilities_in(s)
+        })
+    }
+
+    /// As [`Tagger::topic_probabilities`] from the hashes in `s` (overwrites `s.x`).
+    fn topic_probabilities_in(&self, s: &mut Scratch) -> Vec<f32> {
         let mut model_p = vec![0f32; self.keywords.topics.len()];
-        if let Some(m) = &self.topic_model {
-            let x = m.cfg.vectorize_hashes(hashes, &m.idf);
-            for (c, pc) in m.probabilities(&x).into_iter().enumerate() {
+        if let Some(m) = &self.fast.1 {
+            m.vectorize(s);
+            for (c, pc) in softmax(&m.scores(&s.x), m.temperature)
+                .into_iter()
+                .enumerate()
+            {
                 model_p[self.topic_index[c]] += pc;
             }
         }
@@ -237,17 +327,14 @@ impl Tagger {
             format!("{title}\n{body}")
         };
         let terms = segmenter().terms(&text);
-        let hashes = self.category.cfg.hashes(&terms);
-        let cx = self
-            .category
-            .cfg
-            .vectorize_hashes(&hashes, &self.category.idf);
-        let (ci, cconf) = self.category.predict(&cx);
-        let kw = &self.keywords;
-        let hits = kw.score(title, body);
-        let model_p = self.topic_probabilities(&hashes);
+        let mut s = Scratch::default();
+        s.features(&self.category.cfg, &terms);
+        let cat = &self.fast.0;
+        cat.vectorize(&mut s);
+        let (ci, cconf) = linear::argmax(&softmax(&cat.scores(&s.x), cat.temperature));
+        let model_p = self.topic_probabilities_in(&mut s);
         (
-            hits.scores,
+            self.keywords.score(title, body).scores,
             model_p,
             self.category.classes[ci].clone(),
             cconf,
@@ -255,11 +342,9 @@ impl Tagger {
     }
 
     /// Top three departments: the route model's best, mixed with the topic's defaults.
-    fn departments(&self, hashes: &[u64], topic: usize, topic_conf: f32) -> Vec<Scored> {
+    fn departments(&self, route_p: Option<Vec<f32>>, topic: usize, topic_conf: f32) -> Vec<Scored> {
         let mut out: Vec<Scored> = Vec::new();
-        if let Some(m) = &self.route {
-            let x = m.cfg.vectorize_hashes(hashes, &m.idf);
-            let p = softmax(&m.scores(&x), m.temperature);
+        if let (Some(m), Some(p)) = (&self.route, route_p) {
             let mut order: Vec<usize> = (0..p.len()).collect();
             order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
             for &i in order.iter().take(3) {
@@ -290,4 +375,21 @@ impl Tagger {
 
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_terms_are_the_segmenter_terms() {
+        for text in [
+            "A市ＡＢＣ小区停水，Water OFF! 希望相关部门尽快处理路灯问题😀",
+            "ΣΑΣ 12345热线 İstanbul ǅ 住建管理局（官渡镇）",
+            "",
+        ] {
+            let fast: Vec<String> = fast_terms(text).into_iter().map(Cow::into_owned).collect();
+            assert_eq!(fast, segmenter().terms(text), "{text}");
+        }
+    }
 }
