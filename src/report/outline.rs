@@ -473,7 +473,9 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
         let hs: Vec<_> = report
             .hotspots
             .iter()
-            .filter(|h| t.hotspot_ranks.contains(&h.rank))
+            // A hotspot larger than its topic's count (its cases span several topics) would
+            // read as a contradiction here; it is listed among the other hotspots instead.
+            .filter(|h| t.hotspot_ranks.contains(&h.rank) && h.case_count <= t.count)
             .collect();
         if !hs.is_empty() {
             p.push_str("主要集中在：");
