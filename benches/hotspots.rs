@@ -11,7 +11,9 @@
 //! `HOTSPOTS_ONCE=N` runs once on N cases (for callgrind); `HOTLINE_HOTSPOTS_TIMING=1` prints
 //! the time of each stage.
 
-use std::path::PathBuf;
+mod common;
+
+use common::median_secs;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -21,13 +23,9 @@ use hotline::Case;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-fn shared_dir() -> Option<PathBuf> {
-    hotline::testdata::shared_dir()
-}
-
 /// (title, narrative, likes) of the source messages.
 fn sources() -> Vec<(String, String, u32)> {
-    if let Some(dir) = shared_dir() {
+    if let Some(dir) = hotline::testdata::shared_dir() {
         let path = dir.join("datasets/tipdm2020c/hotspot_messages.csv");
         if let Ok(mut rdr) = csv::Reader::from_path(&path) {
             let rows: Vec<(String, String, u32)> = rdr
@@ -135,19 +133,6 @@ fn bare_segmentation(cs: &[Case]) -> usize {
             jieba.cut(c.title.as_deref().unwrap_or(""), true).len() + jieba.cut(&body, true).len()
         })
         .sum()
-}
-
-/// Median of `runs` timed runs of `f`, in seconds.
-fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
 }
 
 /// The figures, one line per size: hotspots time against its budget and against bare

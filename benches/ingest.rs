@@ -13,6 +13,9 @@
 //! After criterion's report it prints the same-run median MB/s of each and the ratio
 //! ingest / bare segmentation, the figure of merit on a shared machine.
 
+mod common;
+
+use common::cpu_secs;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -53,17 +56,6 @@ fn median(name: &str) -> Option<(f64, f64)> {
         pick(rows.iter().map(|r| r.0).collect())?,
         pick(rows.iter().map(|r| r.1).collect())?,
     ))
-}
-
-/// CPU seconds (user + system, all threads) this process has used, from /proc/self/stat:
-/// less sensitive than wall time to other processes on a shared machine.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {

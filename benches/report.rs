@@ -11,8 +11,11 @@
 //! the two figures that matter (median of 3 runs): the statistics alone, and hotspots +
 //! report for the 100,000-case month against the 20 s budget.
 
+mod common;
+
+use common::median_secs;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, Criterion};
@@ -194,19 +197,6 @@ fn all_cases(month: YearMonth) -> Vec<Case> {
     cases
 }
 
-/// Median of 3 timed runs of `f`, in seconds.
-fn median3(mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[1]
-}
-
 /// One line per figure: the report's own work, and hotspots + report (budget 20 s).
 fn summary() {
     let month = YearMonth::parse("2022-06").unwrap();
@@ -217,10 +207,10 @@ fn summary() {
     };
     let full = ReportOptions::with_title("翁源县");
     report::build_month(&cases[..2_000], month, &full); // warm-up (dictionary load)
-    let s = median3(|| {
+    let s = median_secs(3, || {
         black_box(report::build_month(&cases, month, &stats));
     });
-    let f = median3(|| {
+    let f = median_secs(3, || {
         black_box(report::build_month(&cases, month, &full));
     });
     println!();

@@ -19,6 +19,9 @@
 //! - `HOTLINE_SCALE_MONTH=1`: hotspots + report (statistics, clustering, Markdown) for one month
 //!   of `HOTLINE_SCALE_MONTH_N` (default 100,000) cases replicated into 2023-01 and tagged.
 
+mod common;
+
+use common::{cpu_secs, dir_size, env_count, percentile, thread_cpu_ms};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -244,15 +247,6 @@ fn print_table(r: &ScaleReport) {
     println!("| index size on disk | {:.1} MB |", r.index_mb);
 }
 
-/// CPU seconds (user + system, all threads) of this process, from /proc/self/stat.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// Peak resident set size of this process, from /proc/self/status.
 fn vm_hwm_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -263,20 +257,6 @@ fn vm_hwm_kb() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_size(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 fn target_dir() -> PathBuf {
@@ -340,32 +320,6 @@ fn env_on(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-fn env_count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-/// Thread CPU time in ms (not counting time spent waiting for a core).
-fn thread_cpu_ms() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
-}
-
-fn pctl(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// `HOTLINE_SCALE_SEARCH=1`: p50 / p99 / max of the full search on the built index.
 fn scale_search(store: &CaseStore) -> Option<SearchFigures> {
     use hotline::search::recall::{DEFAULT_WORDS, THREE_TERM_QUERIES, TWO_TERM_QUERIES};
@@ -392,12 +346,12 @@ fn scale_search(store: &CaseStore) -> Option<SearchFigures> {
         }
         sizes.push(SearchSize {
             words: i + 1,
-            wall_p50_ms: pctl(&mut wall, 0.5),
-            wall_p99_ms: pctl(&mut wall, 0.99),
-            wall_max_ms: pctl(&mut wall, 1.0),
-            cpu_p50_ms: pctl(&mut cpu, 0.5),
-            cpu_p99_ms: pctl(&mut cpu, 0.99),
-            cpu_max_ms: pctl(&mut cpu, 1.0),
+            wall_p50_ms: percentile(&mut wall, 0.5),
+            wall_p99_ms: percentile(&mut wall, 0.99),
+            wall_max_ms: percentile(&mut wall, 1.0),
+            cpu_p50_ms: percentile(&mut cpu, 0.5),
+            cpu_p99_ms: percentile(&mut cpu, 0.99),
+            cpu_max_ms: percentile(&mut cpu, 1.0),
         });
     }
     Some(SearchFigures {

@@ -23,6 +23,9 @@
 //! `HOTLINE_SHARED=/work/shared HOTLINE_BENCH_N=1000000 HOTLINE_BENCH_QUICK=1 cargo bench --bench search`
 //! (the 1M index takes ~1.8 GiB under target/; delete it when done).
 
+mod common;
+
+use common::{dir_size, env_count, median_secs, percentile, thread_cpu_ms};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -36,27 +39,6 @@ use tantivy::collector::{Count, TopDocs};
 
 /// Bumped when the way this bench builds its index changes.
 const BENCH_FORMAT: u32 = 2;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn dir_size(p: &Path) -> u64 {
-    std::fs::read_dir(p)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_size(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
 
 /// FNV-1a of the schema, the tokenizer's output on a probe text and [`BENCH_FORMAT`]: an index
 /// built by another schema or tokenizer gets another directory.
@@ -136,24 +118,6 @@ fn build(n: usize, dir: &Path) -> CaseStore {
     store
 }
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i]
-}
-
-/// CPU time of this thread in ms: unlike wall time, it does not count the time the thread
-/// waited for a core on a loaded machine.
-fn thread_cpu_ms() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
-}
-
 /// What [`latencies`] times.
 #[derive(Clone, Copy)]
 enum Mode {
@@ -230,15 +194,8 @@ fn latencies(store: &CaseStore, queries: &[&str], rounds: usize, mode: Mode) -> 
 }
 
 /// Median ms of `f` over `reps` runs.
-fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
-    let mut v: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    percentile(&mut v, 0.5)
+fn median_ms(reps: usize, f: impl FnMut()) -> f64 {
+    1000.0 * median_secs(reps, f)
 }
 
 /// Where the time of one query goes: building the query, the top 10 of the matching query
@@ -287,8 +244,8 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipped: ../shared not found (set HOTLINE_SHARED)");
         return;
     }
-    let n = env_usize("HOTLINE_BENCH_N", 100_000);
-    let rounds = env_usize("HOTLINE_BENCH_ROUNDS", 10).max(1);
+    let n = env_count("HOTLINE_BENCH_N", 100_000);
+    let rounds = env_count("HOTLINE_BENCH_ROUNDS", 10).max(1);
     let dir = index_dir(n);
     let store = build(n, &dir);
     let searcher = store.reader().searcher();
