@@ -6,13 +6,14 @@
 //! (`models/stopwords.txt`) are compiled into the binary; [`Segmenter::with_extra_dict`]
 //! loads another user dictionary on top.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use anyhow::{Context, Result};
 use jieba_rs::Jieba;
+use rustc_hash::FxHashSet;
 
 /// The domain dictionary in jieba's `word freq tag` format.
 pub const DOMAIN_DICT: &str = include_str!("../models/dict.txt");
@@ -29,7 +30,7 @@ pub fn segmenter() -> &'static Segmenter {
 /// jieba-rs with the domain dictionary and the stopword list.
 pub struct Segmenter {
     jieba: Jieba,
-    stopwords: HashSet<String>,
+    stopwords: FxHashSet<&'static str>,
 }
 
 impl Default for Segmenter {
@@ -47,7 +48,6 @@ impl Segmenter {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)
             .collect();
         Segmenter { jieba, stopwords }
     }
@@ -96,12 +96,21 @@ impl Segmenter {
 
     /// Word tokens without stopwords: what the tagger and the hotspot clustering read.
     pub fn terms(&self, text: &str) -> Vec<String> {
+        self.terms_borrowed(text)
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect()
+    }
+
+    /// [`Segmenter::terms`] without a string per token: the tokens that normalisation leaves
+    /// unchanged (nearly all) are borrowed from `text`.
+    pub fn terms_borrowed<'a>(&self, text: &'a str) -> Vec<Cow<'a, str>> {
         self.jieba
             .cut(text, true)
             .into_iter()
             .filter(|t| is_word(t.word))
-            .map(|t| normalize_token(t.word))
-            .filter(|t| !self.stopwords.contains(t))
+            .map(|t| normalize_cow(t.word))
+            .filter(|t| !self.is_stopword(t))
             .collect()
     }
 
@@ -162,15 +171,28 @@ pub fn normalize_token(token: &str) -> String {
     out
 }
 
+/// True when [`normalize_token`] returns `token` unchanged for certain: no ASCII capital, and
+/// every other character in U+3000..U+9FFF (lead bytes E3..E9: CJK punctuation, kana,
+/// ideographs), which have no case and nothing to fold.
+fn is_normal(token: &str) -> bool {
+    token
+        .bytes()
+        .all(|b| matches!(b, 0x00..=0x40 | 0x5B..=0xBF | 0xE3..=0xE9))
+}
+
+/// [`normalize_token`], borrowing `token` when it is already normal (the usual case).
+pub fn normalize_cow(token: &str) -> Cow<'_, str> {
+    if is_normal(token) {
+        Cow::Borrowed(token)
+    } else {
+        Cow::Owned(normalize_token(token))
+    }
+}
+
 /// [`normalize_token`] into a reused buffer (cleared first).
 pub fn normalize_into(token: &str, out: &mut String) {
     out.clear();
-    // Fast path: no ASCII capital, and every other character in U+3000..U+9FFF (lead bytes
-    // E3..E9: CJK punctuation, kana, ideographs), which have no case and nothing to fold.
-    if token
-        .bytes()
-        .all(|b| matches!(b, 0x00..=0x40 | 0x5B..=0xBF | 0xE3..=0xE9))
-    {
+    if is_normal(token) {
         out.push_str(token);
         return;
     }
@@ -193,6 +215,31 @@ pub fn normalize_into(token: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn borrowed_terms_are_the_terms() {
+        let seg = segmenter();
+        for text in [
+            "A市ＡＢＣ小区停水，Water OFF! 希望相关部门尽快处理路灯问题😀",
+            "ΣΑΣ 12345热线 İstanbul ǅ 住建管理局（官渡镇）",
+            "",
+        ] {
+            let borrowed: Vec<String> = seg
+                .terms_borrowed(text)
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect();
+            let owned: Vec<String> = seg
+                .cut(text)
+                .into_iter()
+                .filter(|t| is_word(t))
+                .map(normalize_token)
+                .filter(|t| !seg.is_stopword(t))
+                .collect();
+            assert_eq!(borrowed, owned, "{text}");
+            assert_eq!(seg.terms(text), owned, "{text}");
+        }
+    }
 
     #[test]
     fn keeps_domain_words_whole() {

@@ -10,14 +10,13 @@
 //! cases being clustered.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::entities::{self, Entities};
 use crate::model::Case;
-use crate::text::{is_word, normalize_token, Segmenter};
+use crate::text::{is_word, normalize_cow, Segmenter};
 
 /// A sparse vector: (feature id, weight), sorted by feature id.
 pub type SparseVec = Vec<(u32, f32)>;
@@ -93,36 +92,16 @@ fn analyze_with(seg: &Segmenter, text: &str, mut term: impl FnMut(Cow<'_, str>))
         if !is_word(w) {
             continue;
         }
-        let t = normalized_token(w);
-        if keep_term(&t) {
+        let t = normalize_cow(w);
+        if keep_term(seg, &t) {
             term(t);
         }
     }
     ents
 }
 
-/// [`normalize_token`] without an allocation for the usual token (CJK and lowercase ASCII).
-fn normalized_token(w: &str) -> Cow<'_, str> {
-    if w.chars().all(|c| {
-        ('\u{4e00}'..='\u{9fff}').contains(&c) || (c.is_ascii() && !c.is_ascii_uppercase())
-    }) {
-        Cow::Borrowed(w)
-    } else {
-        Cow::Owned(normalize_token(w))
-    }
-}
-
-/// The stopword list as a hashed set (what [`Segmenter::is_stopword`] reads, hashed faster).
-static STOPWORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
-    crate::text::STOPWORDS
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
-});
-
 /// Drops stopwords, numbers and short ASCII fragments.
-fn keep_term(t: &str) -> bool {
+fn keep_term(seg: &Segmenter, t: &str) -> bool {
     if t.is_ascii()
         && (t.len() <= 2
             || t.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -130,7 +109,7 @@ fn keep_term(t: &str) -> bool {
     {
         return false;
     }
-    !STOPWORDS.contains(t)
+    !seg.is_stopword(t)
 }
 
 /// Analyses one case: title terms weighted, narrative truncated, entities of both.

@@ -28,7 +28,6 @@ pub mod topics;
 pub mod train;
 pub mod urgent;
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -37,7 +36,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::model::{Case, Scored, Tags};
-use crate::text::{is_word, normalize_token, segmenter, STOPWORDS};
+use crate::text::segmenter;
 use keywords::{KeywordScan, Keywords};
 use linear::{softmax, LinearModel};
 use scorer::{CompactModel, Scratch};
@@ -59,45 +58,6 @@ pub struct Tagger {
     topic_index: Vec<usize>,
     /// The three models laid out for scoring (category, topics, route).
     fast: (CompactModel, Option<CompactModel>, Option<CompactModel>),
-}
-
-/// The stopword list of [`crate::text::Segmenter::terms`], in a set with a fast hash.
-static STOPSET: LazyLock<rustc_hash::FxHashSet<&'static str>> = LazyLock::new(|| {
-    STOPWORDS
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
-});
-
-/// The terms of `text` exactly as [`crate::text::Segmenter::terms`] gives them, without a
-/// string per token: tokens that normalisation leaves unchanged (nearly all) are borrowed.
-pub fn fast_terms(text: &str) -> Vec<Cow<'_, str>> {
-    segmenter()
-        .cut(text)
-        .into_iter()
-        .filter(|t| {
-            let c = t.chars().next();
-            c.is_some_and(|c| c.is_ascii_alphanumeric() || features::is_cjk(c)) || is_word(t)
-        })
-        .map(|t| {
-            // identity unless some character is folded or lowercased by normalize_token
-            let unchanged = t.chars().all(|c| {
-                if c.is_ascii() {
-                    !c.is_ascii_uppercase()
-                } else {
-                    features::is_cjk(c)
-                        || (!('\u{FF01}'..='\u{FF5E}').contains(&c) && c.to_lowercase().eq([c]))
-                }
-            });
-            if unchanged {
-                Cow::Borrowed(t)
-            } else {
-                Cow::Owned(normalize_token(t))
-            }
-        })
-        .filter(|t| !STOPSET.contains(t.as_ref()))
-        .collect()
 }
 
 thread_local! {
@@ -213,7 +173,7 @@ impl Tagger {
         } else {
             format!("{title}\n{body}")
         };
-        let terms = fast_terms(&text);
+        let terms = segmenter().terms_borrowed(&text);
         SCRATCH.with(|cell| {
             let (scratch, scan) = &mut *cell.borrow_mut();
             self.tag_with(scratch, scan, title, body, &text, &terms)
@@ -375,21 +335,4 @@ impl Tagger {
 
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fast_terms_are_the_segmenter_terms() {
-        for text in [
-            "A市ＡＢＣ小区停水，Water OFF! 希望相关部门尽快处理路灯问题😀",
-            "ΣΑΣ 12345热线 İstanbul ǅ 住建管理局（官渡镇）",
-            "",
-        ] {
-            let fast: Vec<String> = fast_terms(text).into_iter().map(Cow::into_owned).collect();
-            assert_eq!(fast, segmenter().terms(text), "{text}");
-        }
-    }
 }
