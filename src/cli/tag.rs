@@ -411,6 +411,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
             k.max(2),
             weight,
             cfg,
+            args.learner,
             opt,
             &kw_text,
             args.cv_dump.as_deref(),
@@ -423,7 +424,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
                 examples.push(h.example.clone());
             }
         }
-        let model = fit(&examples, cfg, Learner::Svm, opt)?;
+        let model = fit(&examples, cfg, args.learner, opt)?;
         let path = model_path(args.out.clone(), "models/topics");
         let n = write_model(&model, &path)?;
         eprintln!("wrote {} ({} bytes)", path.display(), n);
@@ -449,6 +450,7 @@ fn topics_cv(
     k: usize,
     weight: usize,
     cfg: FeatureConfig,
+    learner: Learner,
     opt: TrainOptions,
     kw_text: &str,
     dump: Option<&Path>,
@@ -482,7 +484,7 @@ fn topics_cv(
                 }
             }
         }
-        let model = fit(&train, cfg, Learner::Svm, opt)?;
+        let model = fit(&train, cfg, learner, opt)?;
         let t = Tagger::from_parts(
             tagger().category.clone(),
             Some(model),
