@@ -14,12 +14,12 @@ use super::keywords::Keywords;
 use crate::text::segmenter;
 
 /// Weight of the keyword vote in the blend (the model's probability gets the rest).
-pub const KW_WEIGHT: f32 = 0.5;
+pub const KW_WEIGHT: f32 = 0.6;
 /// Keyword score at which the blended keyword vote reaches one half.
-pub const KW_BLEND_HALF: f32 = 24.0;
+pub const KW_BLEND_HALF: f32 = 48.0;
 /// Added to the blended `other` vote: `other` wins when no topic's vote reaches this plus
 /// the model's weighted `other` probability.
-pub const OTHER_BIAS: f32 = 0.15;
+pub const OTHER_BIAS: f32 = 0.1;
 /// Secondary topics need at least this vote.
 pub const SECONDARY_THRESHOLD: f32 = 0.45;
 /// Keyword score at which the keyword vote for secondary topics reaches one half.
