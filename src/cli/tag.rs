@@ -55,6 +55,9 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// k-fold cross-validation (grouped by near-duplicate) before training; prints cv_macro_f1.
+    /// With --topics: over the --extra hand-labelled rows, of the whole topic decision
+    /// (keywords + a model trained on the bootstrap and the other folds); prints
+    /// topics_cv_accuracy.
     #[arg(long)]
     pub cv: Option<usize>,
     /// Only cross-validate, write no model.
