@@ -246,6 +246,39 @@ pub fn argmax(p: &[f32]) -> (usize, f32) {
     )
 }
 
+/// The loss of the SVM learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Loss {
+    /// Hinge loss (liblinear `-s 3`).
+    Hinge,
+    /// Squared hinge loss (liblinear `-s 1`, the default).
+    SquaredHinge,
+}
+
+/// SVM settings beyond [`TrainOptions`].
+#[derive(Debug, Clone)]
+pub struct SvmParams {
+    pub loss: Loss,
+    /// Cost multiplier per class, applied to every example of that class (all ones: no
+    /// weighting).
+    pub class_cost: Vec<f32>,
+    /// Per-class feature scaling (`scale[class][bucket]`, NB-SVM log-count ratios): the
+    /// class is trained on `x ∘ scale` and its returned weights are `w ∘ scale`, so the model
+    /// stays linear in `x`.
+    pub feature_scale: Option<Vec<Vec<f32>>>,
+}
+
+impl SvmParams {
+    /// Squared hinge, no class weighting, no feature scaling.
+    pub fn plain(k: usize) -> SvmParams {
+        SvmParams {
+            loss: Loss::SquaredHinge,
+            class_cost: vec![1.0; k],
+            feature_scale: None,
+        }
+    }
+}
+
 /// One-vs-rest L2-loss linear SVM by dual coordinate descent (liblinear `-s 1`), bias as an
 /// extra constant feature. Returns feature-major weights and biases.
 pub fn train_svm(
@@ -255,9 +288,28 @@ pub fn train_svm(
     dim: usize,
     opt: TrainOptions,
 ) -> (Vec<f32>, Vec<f32>) {
+    train_svm_with(xs, ys, k, dim, opt, &SvmParams::plain(k))
+}
+
+/// [`train_svm`] with a choice of loss, class costs and feature scaling.
+pub fn train_svm_with(
+    xs: &[SparseVec],
+    ys: &[usize],
+    k: usize,
+    dim: usize,
+    opt: TrainOptions,
+    params: &SvmParams,
+) -> (Vec<f32>, Vec<f32>) {
     let per_class: Vec<(Vec<f32>, f32)> = (0..k)
         .into_par_iter()
-        .map(|c| svm_binary(xs, ys, c, dim, opt))
+        .map(|c| {
+            let scale = params.feature_scale.as_ref().map(|s| s[c].as_slice());
+            let (mut w, b) = svm_binary(xs, ys, c, dim, opt, params, scale);
+            if let Some(r) = scale {
+                w.iter_mut().zip(r).for_each(|(w, r)| *w *= r);
+            }
+            (w, b)
+        })
         .collect();
     let mut w = vec![0f32; dim * k];
     let mut bias = vec![0f32; k];
@@ -276,9 +328,19 @@ fn svm_binary(
     class: usize,
     dim: usize,
     opt: TrainOptions,
+    params: &SvmParams,
+    scale: Option<&[f32]>,
 ) -> (Vec<f32>, f32) {
     let n = xs.len();
-    let d = 0.5 / opt.c; // diagonal term of the L2-loss dual
+    // per example: the diagonal term of the dual and the upper bound of alpha
+    let cost: Vec<f32> = ys
+        .iter()
+        .map(|&l| opt.c * params.class_cost[l])
+        .collect();
+    let (diag, upper): (Vec<f32>, Vec<f32>) = match params.loss {
+        Loss::SquaredHinge => cost.iter().map(|&c| (0.5 / c, f32::INFINITY)).unzip(),
+        Loss::Hinge => cost.iter().map(|&c| (0.0, c)).unzip(),
+    };
     let mut w = vec![0f32; dim];
     let mut b = 0f32;
     let mut alpha = vec![0f32; n];
@@ -286,9 +348,22 @@ fn svm_binary(
         .iter()
         .map(|&l| if l == class { 1.0 } else { -1.0 })
         .collect();
+    let sv = |j: u32, v: f32| match scale {
+        Some(r) => v * r[j as usize],
+        None => v,
+    };
     let qd: Vec<f32> = xs
         .iter()
-        .map(|x| x.val.iter().map(|v| v * v).sum::<f32>() + 1.0 + d)
+        .zip(&diag)
+        .map(|(x, d)| {
+            x.idx
+                .iter()
+                .zip(&x.val)
+                .map(|(&j, &v)| sv(j, v) * sv(j, v))
+                .sum::<f32>()
+                + 1.0
+                + d
+        })
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(opt.seed ^ class as u64);
@@ -297,15 +372,27 @@ fn svm_binary(
         let mut max_pg = 0f32;
         for &i in &order {
             let x = &xs[i];
-            let g = y[i] * (x.dot(&w) + b) - 1.0 + d * alpha[i];
-            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+            let dot: f32 = x
+                .idx
+                .iter()
+                .zip(&x.val)
+                .map(|(&j, &v)| w[j as usize] * sv(j, v))
+                .sum();
+            let g = y[i] * (dot + b) - 1.0 + diag[i] * alpha[i];
+            let pg = if alpha[i] == 0.0 {
+                g.min(0.0)
+            } else if alpha[i] >= upper[i] {
+                g.max(0.0)
+            } else {
+                g
+            };
             max_pg = max_pg.max(pg.abs());
             if pg.abs() > 1e-12 {
                 let old = alpha[i];
-                alpha[i] = (old - g / qd[i]).max(0.0);
+                alpha[i] = (old - g / qd[i]).clamp(0.0, upper[i]);
                 let delta = (alpha[i] - old) * y[i];
                 for (&j, &v) in x.idx.iter().zip(&x.val) {
-                    w[j as usize] += delta * v;
+                    w[j as usize] += delta * sv(j, v);
                 }
                 b += delta;
             }
