@@ -77,18 +77,19 @@ pub struct TrainArgs {
     /// SVM loss.
     #[arg(long, value_enum, default_value = "squared-hinge")]
     pub loss: Loss,
-    /// Class weighting: each class's cost times (n / (k · n_class))^BALANCE (0: none).
-    #[arg(long, default_value_t = 0.0)]
-    pub balance: f32,
+    /// Class weighting: each class's cost times (n / (k · n_class))^BALANCE (0: none;
+    /// default 1, balanced).
+    #[arg(long)]
+    pub balance: Option<f32>,
     /// IDF formula.
     #[arg(long, value_enum, default_value = "smooth")]
     pub idf: IdfMode,
     /// Drop buckets seen in fewer training documents than this.
     #[arg(long, default_value_t = 1)]
     pub min_df: u32,
-    /// NB-SVM feature scaling power (0: off).
-    #[arg(long, default_value_t = 0.0)]
-    pub nb: f32,
+    /// NB-SVM: scale each class's features by |log-count ratio|^NB (0: off; default 0.5).
+    #[arg(long)]
+    pub nb: Option<f32>,
     /// Share of a logistic-regression model mixed into the SVM (0: none).
     #[arg(long, default_value_t = 0.0)]
     pub mix: f32,
@@ -325,10 +326,10 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     };
     let fo = FitOptions {
         loss: args.loss,
-        balance: args.balance,
+        balance: args.balance.unwrap_or(1.0),
         idf: args.idf,
         min_df: args.min_df,
-        nb: args.nb,
+        nb: args.nb.unwrap_or(0.5),
         mix: args.mix,
     };
     if let Some(k) = args.cv {

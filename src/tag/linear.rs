@@ -10,10 +10,15 @@
 //! rayon. A multinomial logistic regression trained by SGD is kept as the `logreg` learner for
 //! comparison.
 //!
-//! Model file (`models/category.bin`): `HOTLINE-LM1\n`, a little-endian u32 header length,
-//! a JSON header (classes, feature config, biases, scales), the IDF per bucket as u8, then the
-//! weights as i8 (feature-major, square-root companded per class). About dim × (classes+1)
-//! bytes: 2^18 buckets × 7 classes ≈ 2 MB.
+//! Model file (`models/*.bin`): `HOTLINE-LM2\n`, a little-endian u32 header length, a JSON
+//! header (classes, feature config, biases, scales), then, deflate-compressed, the IDF per
+//! bucket as u8 followed by the weights as i8 (feature-major, square-root companded per
+//! class). Uncompressed that body is dim × (classes+1) bytes (2^18 buckets × 8 ≈ 2.1 MB for
+//! the category model); the weights carry about 5.6 bits of entropy each, so deflate brings
+//! the file to about 1.5 MB. `HOTLINE-LM1\n` files (the same body, stored uncompressed) are
+//! still read.
+
+use std::io::{Read, Write};
 
 use anyhow::{bail, Context, Result};
 use rand::seq::SliceRandom;
@@ -23,7 +28,10 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{FeatureConfig, SparseVec};
 
-const MAGIC: &[u8] = b"HOTLINE-LM1\n";
+/// Magic of the format with a deflated body (written).
+const MAGIC: &[u8] = b"HOTLINE-LM2\n";
+/// Magic of the first format, body stored as is (still read).
+const MAGIC_V1: &[u8] = b"HOTLINE-LM1\n";
 
 /// A trained linear classifier over hashed TF-IDF features.
 #[derive(Debug, Clone)]
@@ -137,13 +145,10 @@ impl LinearModel {
             learner: self.learner.clone(),
         };
         let hjson = serde_json::to_vec(&header).expect("header serialises");
-        let mut out = Vec::with_capacity(MAGIC.len() + 4 + hjson.len() + dim * (k + 1));
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(hjson.len() as u32).to_le_bytes());
-        out.extend_from_slice(&hjson);
+        let mut body = Vec::with_capacity(dim * (k + 1));
         let span = (idf_max - idf_min).max(1e-6);
         for &v in &self.idf {
-            out.push(((v - idf_min) / span * 255.0).round().clamp(0.0, 255.0) as u8);
+            body.push(((v - idf_min) / span * 255.0).round().clamp(0.0, 255.0) as u8);
         }
         for (i, &w) in self.w.iter().enumerate() {
             let s = scales[i % k];
@@ -152,16 +157,28 @@ impl LinearModel {
             } else {
                 0.0
             };
-            out.push(q.clamp(-127.0, 127.0) as i8 as u8);
+            body.push(q.clamp(-127.0, 127.0) as i8 as u8);
         }
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&body).expect("deflate into memory");
+        let packed = z.finish().expect("deflate into memory");
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + hjson.len() + packed.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(hjson.len() as u32).to_le_bytes());
+        out.extend_from_slice(&hjson);
+        out.extend_from_slice(&packed);
         out
     }
 
     /// Reads the format written by [`LinearModel::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<LinearModel> {
-        if !bytes.starts_with(MAGIC) {
+        let compressed = if bytes.starts_with(MAGIC) {
+            true
+        } else if bytes.starts_with(MAGIC_V1) {
+            false
+        } else {
             bail!("not a hotline linear model (bad magic)");
-        }
+        };
         let rest = &bytes[MAGIC.len()..];
         if rest.len() < 4 {
             bail!("truncated model header");
@@ -172,9 +189,20 @@ impl LinearModel {
             bail!("truncated model header");
         }
         let h: Header = serde_json::from_slice(&rest[..hlen]).context("bad model header")?;
-        let body = &rest[hlen..];
         let dim = h.cfg.dim();
         let k = h.classes.len();
+        let inflated;
+        let body = if compressed {
+            let mut out = Vec::with_capacity(dim * (k + 1));
+            flate2::read::DeflateDecoder::new(&rest[hlen..])
+                .take((dim * (k + 1) + 1) as u64)
+                .read_to_end(&mut out)
+                .context("model body does not inflate")?;
+            inflated = out;
+            &inflated[..]
+        } else {
+            &rest[hlen..]
+        };
         if body.len() != dim * (k + 1) || h.bias.len() != k || h.scales.len() != k {
             bail!(
                 "model body has {} bytes, expected {}",
@@ -502,10 +530,23 @@ mod tests {
         for (x, &y) in xs.iter().zip(&ys) {
             assert_eq!(m.predict(x).0, y);
         }
-        let back = LinearModel::from_bytes(&m.to_bytes()).unwrap();
+        let bytes = m.to_bytes();
+        let back = LinearModel::from_bytes(&bytes).unwrap();
         for (x, &y) in xs.iter().zip(&ys) {
             assert_eq!(back.predict(x).0, y);
         }
+        // the first format (body not compressed) still loads, to the same weights
+        let hlen = u32::from_le_bytes(bytes[MAGIC.len()..MAGIC.len() + 4].try_into().unwrap());
+        let body_at = MAGIC.len() + 4 + hlen as usize;
+        let mut v1 = MAGIC_V1.to_vec();
+        v1.extend_from_slice(&bytes[MAGIC.len()..body_at]);
+        flate2::read::DeflateDecoder::new(&bytes[body_at..])
+            .read_to_end(&mut v1)
+            .unwrap();
+        let old = LinearModel::from_bytes(&v1).unwrap();
+        assert_eq!(old.w, back.w);
+        assert_eq!(old.idf, back.idf);
+        assert!(LinearModel::from_bytes(&bytes[..bytes.len() - 3]).is_err());
         assert!(LinearModel::from_bytes(b"nonsense").is_err());
     }
 

@@ -262,7 +262,7 @@ pub struct CvResult {
     pub by_source: Vec<(String, Confusion)>,
 }
 
-/// k-fold cross-validation, grouped (near-duplicates stay in one fold) unless `grouped` is
+/// k-fold cross-validation of the model as written to file, grouped (near-duplicates stay in one fold) unless `grouped` is
 /// false (a plain random split, inflated by near-copies: for comparison only).
 #[allow(clippy::too_many_arguments)]
 pub fn cross_validate(
@@ -320,7 +320,8 @@ pub fn cross_validate(
                 train.push(e.clone());
             }
         }
-        let model = fit_with(&train, cfg, learner, opt, fo)?;
+        // measure the model as shipped: through the file format's quantisation
+        let model = LinearModel::from_bytes(&fit_with(&train, cfg, learner, opt, fo)?.to_bytes())?;
         let (conf, _) = evaluate(&model, &test);
         let m = conf.macro_f1();
         on_fold(f, m, test.len());
