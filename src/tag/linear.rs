@@ -361,10 +361,7 @@ fn svm_binary(
 ) -> (Vec<f32>, f32) {
     let n = xs.len();
     // per example: the diagonal term of the dual and the upper bound of alpha
-    let cost: Vec<f32> = ys
-        .iter()
-        .map(|&l| opt.c * params.class_cost[l])
-        .collect();
+    let cost: Vec<f32> = ys.iter().map(|&l| opt.c * params.class_cost[l]).collect();
     let (diag, upper): (Vec<f32>, Vec<f32>) = match params.loss {
         Loss::SquaredHinge => cost.iter().map(|&c| (0.5 / c, f32::INFINITY)).unzip(),
         Loss::Hinge => cost.iter().map(|&c| (0.0, c)).unzip(),

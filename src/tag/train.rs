@@ -75,7 +75,12 @@ pub fn fit(
 }
 
 /// IDF per bucket under `mode`, 0 for buckets in fewer than `min_df` documents.
-fn idf_for(cfg: &FeatureConfig, counts: &[Vec<(u32, u32)>], mode: IdfMode, min_df: u32) -> Vec<f32> {
+fn idf_for(
+    cfg: &FeatureConfig,
+    counts: &[Vec<(u32, u32)>],
+    mode: IdfMode,
+    min_df: u32,
+) -> Vec<f32> {
     let mut idf = match mode {
         IdfMode::Smooth => idf_from_counts(cfg, counts),
         IdfMode::Plain => idf_from_counts(cfg, counts)
@@ -213,8 +218,12 @@ pub fn fit_with(
         };
         let f = spread(&w, &bias) / spread(&w2, &b2) * fo.mix;
         let keep = 1.0 - fo.mix;
-        w.iter_mut().zip(&w2).for_each(|(a, b)| *a = keep * *a + f * b);
-        bias.iter_mut().zip(&b2).for_each(|(a, b)| *a = keep * *a + f * b);
+        w.iter_mut()
+            .zip(&w2)
+            .for_each(|(a, b)| *a = keep * *a + f * b);
+        bias.iter_mut()
+            .zip(&b2)
+            .for_each(|(a, b)| *a = keep * *a + f * b);
     }
     Ok(LinearModel {
         classes,
