@@ -7,8 +7,10 @@
 //! the fasttext crate needs a C++ toolchain and the fastText binary format. So this module
 //! implements the liblinear reference algorithm itself: one-vs-rest L2-regularised L2-loss
 //! linear SVM trained by dual coordinate descent (Hsieh et al. 2008), classes in parallel with
-//! rayon. A multinomial logistic regression trained by SGD is kept as the `logreg` learner for
-//! comparison.
+//! rayon. Options ([`SvmParams`]): plain hinge loss, a cost per class (class weighting), and a
+//! per-class feature scaling (NB-SVM log-count ratios) that is folded back into the weights, so
+//! every variant is still one linear pass at tagging time. A multinomial logistic regression
+//! trained by SGD is kept as the `logreg` learner for comparison.
 //!
 //! Model file (`models/*.bin`): `HOTLINE-LM2\n`, a little-endian u32 header length, a JSON
 //! header (classes, feature config, biases, scales), then, deflate-compressed, the IDF per

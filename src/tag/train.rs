@@ -1,4 +1,6 @@
-//! Training the linear classifiers from examples, and grouped k-fold cross-validation.
+//! Training the linear classifiers from examples (IDF, class weighting, NB-SVM scaling, an
+//! optional logistic-regression mix: see [`FitOptions`]), and grouped k-fold cross-validation
+//! of the model as written to file.
 
 use std::collections::BTreeSet;
 
