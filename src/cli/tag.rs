@@ -16,10 +16,10 @@ use crate::model::Tags;
 use crate::tag::data::load_all;
 use crate::tag::features::FeatureConfig;
 use crate::tag::keywords::Keywords;
-use crate::tag::linear::{LinearModel, TrainOptions};
+use crate::tag::linear::{LinearModel, Loss, TrainOptions};
 use crate::tag::route::{load_route, route_accuracy, train_route};
 use crate::tag::topics::{bootstrap, read_check, read_messages, resolve_check, BOOTSTRAP_FILES};
-use crate::tag::train::{cross_validate, evaluate, fit, Learner};
+use crate::tag::train::{cross_validate, evaluate, fit, fit_with, FitOptions, IdfMode, Learner};
 use crate::tag::{tag_cases, tagger, Tagger};
 
 #[derive(Args, Debug)]
@@ -77,6 +77,29 @@ pub struct TrainArgs {
     /// Feature families: any of w (words), b (word bigrams), c (char 2/3-grams).
     #[arg(long, default_value = "wbc")]
     pub features: String,
+    /// SVM loss.
+    #[arg(long, value_enum, default_value = "squared-hinge")]
+    pub loss: Loss,
+    /// Class weighting: each class's cost times (n / (k · n_class))^BALANCE (0: none;
+    /// default 1, balanced).
+    #[arg(long)]
+    pub balance: Option<f32>,
+    /// IDF formula.
+    #[arg(long, value_enum, default_value = "smooth")]
+    pub idf: IdfMode,
+    /// Drop buckets seen in fewer training documents than this.
+    #[arg(long, default_value_t = 1)]
+    pub min_df: u32,
+    /// NB-SVM: scale each class's features by |log-count ratio|^NB (0: off; default 0.5).
+    #[arg(long)]
+    pub nb: Option<f32>,
+    /// Share of a logistic-regression model mixed into the SVM (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    pub mix: f32,
+    /// With --cv: split at random instead of by near-duplicate group (inflated; comparison
+    /// only).
+    #[arg(long)]
+    pub random_split: bool,
     /// Train the department-suggestion model (department column: reply_agency / 承办单位).
     #[arg(long)]
     pub route: bool,
@@ -312,22 +335,45 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         epochs: args.epochs,
         ..TrainOptions::default()
     };
+    let fo = FitOptions {
+        loss: args.loss,
+        balance: args.balance.unwrap_or(1.0),
+        idf: args.idf,
+        min_df: args.min_df,
+        nb: args.nb.unwrap_or(0.5),
+        mix: args.mix,
+    };
     if let Some(k) = args.cv {
         let t = Instant::now();
-        let f1s = cross_validate(&examples, k.max(2), cfg, args.learner, opt, |f, m, n| {
-            println!("fold={} n={} macro_f1={:.4}", f + 1, n, m);
-        })?;
-        let mean = f1s.iter().sum::<f64>() / f1s.len() as f64;
-        println!(
-            "learner={:?} cv_seconds={:.1}",
+        let grouped = !args.random_split;
+        let cv = cross_validate(
+            &examples,
+            k.max(2),
+            cfg,
             args.learner,
+            opt,
+            fo,
+            grouped,
+            |f, m, n| {
+                println!("fold={} n={} macro_f1={:.4}", f + 1, n, m);
+            },
+        )?;
+        print!("{}", cv.pooled.report());
+        for (src, c) in &cv.by_source {
+            println!("source={src} n={} macro_f1={:.4}", c.total(), c.macro_f1());
+        }
+        let mean = cv.folds.iter().sum::<f64>() / cv.folds.len() as f64;
+        println!(
+            "learner={:?} split={} cv_seconds={:.1}",
+            args.learner,
+            if grouped { "grouped" } else { "random" },
             t.elapsed().as_secs_f64()
         );
         println!("cv_macro_f1={mean:.4}");
     }
     if !args.no_save {
         let t = Instant::now();
-        let model = fit(&examples, cfg, args.learner, opt)?;
+        let model = fit_with(&examples, cfg, args.learner, opt, fo)?;
         let path = model_path(args.out.clone(), "models/category");
         let n = write_model(&model, &path)?;
         eprintln!(

@@ -7,13 +7,20 @@
 //! the fasttext crate needs a C++ toolchain and the fastText binary format. So this module
 //! implements the liblinear reference algorithm itself: one-vs-rest L2-regularised L2-loss
 //! linear SVM trained by dual coordinate descent (Hsieh et al. 2008), classes in parallel with
-//! rayon. A multinomial logistic regression trained by SGD is kept as the `logreg` learner for
-//! comparison.
+//! rayon. Options ([`SvmParams`]): plain hinge loss, a cost per class (class weighting), and a
+//! per-class feature scaling (NB-SVM log-count ratios) that is folded back into the weights, so
+//! every variant is still one linear pass at tagging time. A multinomial logistic regression
+//! trained by SGD is kept as the `logreg` learner for comparison.
 //!
-//! Model file (`models/category.bin`): `HOTLINE-LM1\n`, a little-endian u32 header length,
-//! a JSON header (classes, feature config, biases, scales), the IDF per bucket as u8, then the
-//! weights as i8 (feature-major, square-root companded per class). About dim × (classes+1)
-//! bytes: 2^18 buckets × 7 classes ≈ 2 MB.
+//! Model file (`models/*.bin`): `HOTLINE-LM2\n`, a little-endian u32 header length, a JSON
+//! header (classes, feature config, biases, scales), then, deflate-compressed, the IDF per
+//! bucket as u8 followed by the weights as i8 (feature-major, square-root companded per
+//! class). Uncompressed that body is dim × (classes+1) bytes (2^18 buckets × 8 ≈ 2.1 MB for
+//! the category model); the weights carry about 5.6 bits of entropy each, so deflate brings
+//! the file to about 1.5 MB. `HOTLINE-LM1\n` files (the same body, stored uncompressed) are
+//! still read.
+
+use std::io::{Read, Write};
 
 use anyhow::{bail, Context, Result};
 use rand::seq::SliceRandom;
@@ -23,7 +30,10 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{FeatureConfig, SparseVec};
 
-const MAGIC: &[u8] = b"HOTLINE-LM1\n";
+/// Magic of the format with a deflated body (written).
+const MAGIC: &[u8] = b"HOTLINE-LM2\n";
+/// Magic of the first format, body stored as is (still read).
+const MAGIC_V1: &[u8] = b"HOTLINE-LM1\n";
 
 /// A trained linear classifier over hashed TF-IDF features.
 #[derive(Debug, Clone)]
@@ -137,13 +147,10 @@ impl LinearModel {
             learner: self.learner.clone(),
         };
         let hjson = serde_json::to_vec(&header).expect("header serialises");
-        let mut out = Vec::with_capacity(MAGIC.len() + 4 + hjson.len() + dim * (k + 1));
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(hjson.len() as u32).to_le_bytes());
-        out.extend_from_slice(&hjson);
+        let mut body = Vec::with_capacity(dim * (k + 1));
         let span = (idf_max - idf_min).max(1e-6);
         for &v in &self.idf {
-            out.push(((v - idf_min) / span * 255.0).round().clamp(0.0, 255.0) as u8);
+            body.push(((v - idf_min) / span * 255.0).round().clamp(0.0, 255.0) as u8);
         }
         for (i, &w) in self.w.iter().enumerate() {
             let s = scales[i % k];
@@ -152,16 +159,28 @@ impl LinearModel {
             } else {
                 0.0
             };
-            out.push(q.clamp(-127.0, 127.0) as i8 as u8);
+            body.push(q.clamp(-127.0, 127.0) as i8 as u8);
         }
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&body).expect("deflate into memory");
+        let packed = z.finish().expect("deflate into memory");
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + hjson.len() + packed.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(hjson.len() as u32).to_le_bytes());
+        out.extend_from_slice(&hjson);
+        out.extend_from_slice(&packed);
         out
     }
 
     /// Reads the format written by [`LinearModel::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<LinearModel> {
-        if !bytes.starts_with(MAGIC) {
+        let compressed = if bytes.starts_with(MAGIC) {
+            true
+        } else if bytes.starts_with(MAGIC_V1) {
+            false
+        } else {
             bail!("not a hotline linear model (bad magic)");
-        }
+        };
         let rest = &bytes[MAGIC.len()..];
         if rest.len() < 4 {
             bail!("truncated model header");
@@ -172,9 +191,20 @@ impl LinearModel {
             bail!("truncated model header");
         }
         let h: Header = serde_json::from_slice(&rest[..hlen]).context("bad model header")?;
-        let body = &rest[hlen..];
         let dim = h.cfg.dim();
         let k = h.classes.len();
+        let inflated;
+        let body = if compressed {
+            let mut out = Vec::with_capacity(dim * (k + 1));
+            flate2::read::DeflateDecoder::new(&rest[hlen..])
+                .take((dim * (k + 1) + 1) as u64)
+                .read_to_end(&mut out)
+                .context("model body does not inflate")?;
+            inflated = out;
+            &inflated[..]
+        } else {
+            &rest[hlen..]
+        };
         if body.len() != dim * (k + 1) || h.bias.len() != k || h.scales.len() != k {
             bail!(
                 "model body has {} bytes, expected {}",
@@ -246,6 +276,39 @@ pub fn argmax(p: &[f32]) -> (usize, f32) {
     )
 }
 
+/// The loss of the SVM learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Loss {
+    /// Hinge loss (liblinear `-s 3`).
+    Hinge,
+    /// Squared hinge loss (liblinear `-s 1`, the default).
+    SquaredHinge,
+}
+
+/// SVM settings beyond [`TrainOptions`].
+#[derive(Debug, Clone)]
+pub struct SvmParams {
+    pub loss: Loss,
+    /// Cost multiplier per class, applied to every example of that class (all ones: no
+    /// weighting).
+    pub class_cost: Vec<f32>,
+    /// Per-class feature scaling (`scale[class][bucket]`, NB-SVM log-count ratios): the
+    /// class is trained on `x ∘ scale` and its returned weights are `w ∘ scale`, so the model
+    /// stays linear in `x`.
+    pub feature_scale: Option<Vec<Vec<f32>>>,
+}
+
+impl SvmParams {
+    /// Squared hinge, no class weighting, no feature scaling.
+    pub fn plain(k: usize) -> SvmParams {
+        SvmParams {
+            loss: Loss::SquaredHinge,
+            class_cost: vec![1.0; k],
+            feature_scale: None,
+        }
+    }
+}
+
 /// One-vs-rest L2-loss linear SVM by dual coordinate descent (liblinear `-s 1`), bias as an
 /// extra constant feature. Returns feature-major weights and biases.
 pub fn train_svm(
@@ -255,9 +318,28 @@ pub fn train_svm(
     dim: usize,
     opt: TrainOptions,
 ) -> (Vec<f32>, Vec<f32>) {
+    train_svm_with(xs, ys, k, dim, opt, &SvmParams::plain(k))
+}
+
+/// [`train_svm`] with a choice of loss, class costs and feature scaling.
+pub fn train_svm_with(
+    xs: &[SparseVec],
+    ys: &[usize],
+    k: usize,
+    dim: usize,
+    opt: TrainOptions,
+    params: &SvmParams,
+) -> (Vec<f32>, Vec<f32>) {
     let per_class: Vec<(Vec<f32>, f32)> = (0..k)
         .into_par_iter()
-        .map(|c| svm_binary(xs, ys, c, dim, opt))
+        .map(|c| {
+            let scale = params.feature_scale.as_ref().map(|s| s[c].as_slice());
+            let (mut w, b) = svm_binary(xs, ys, c, dim, opt, params, scale);
+            if let Some(r) = scale {
+                w.iter_mut().zip(r).for_each(|(w, r)| *w *= r);
+            }
+            (w, b)
+        })
         .collect();
     let mut w = vec![0f32; dim * k];
     let mut bias = vec![0f32; k];
@@ -276,9 +358,16 @@ fn svm_binary(
     class: usize,
     dim: usize,
     opt: TrainOptions,
+    params: &SvmParams,
+    scale: Option<&[f32]>,
 ) -> (Vec<f32>, f32) {
     let n = xs.len();
-    let d = 0.5 / opt.c; // diagonal term of the L2-loss dual
+    // per example: the diagonal term of the dual and the upper bound of alpha
+    let cost: Vec<f32> = ys.iter().map(|&l| opt.c * params.class_cost[l]).collect();
+    let (diag, upper): (Vec<f32>, Vec<f32>) = match params.loss {
+        Loss::SquaredHinge => cost.iter().map(|&c| (0.5 / c, f32::INFINITY)).unzip(),
+        Loss::Hinge => cost.iter().map(|&c| (0.0, c)).unzip(),
+    };
     let mut w = vec![0f32; dim];
     let mut b = 0f32;
     let mut alpha = vec![0f32; n];
@@ -286,9 +375,22 @@ fn svm_binary(
         .iter()
         .map(|&l| if l == class { 1.0 } else { -1.0 })
         .collect();
+    let sv = |j: u32, v: f32| match scale {
+        Some(r) => v * r[j as usize],
+        None => v,
+    };
     let qd: Vec<f32> = xs
         .iter()
-        .map(|x| x.val.iter().map(|v| v * v).sum::<f32>() + 1.0 + d)
+        .zip(&diag)
+        .map(|(x, d)| {
+            x.idx
+                .iter()
+                .zip(&x.val)
+                .map(|(&j, &v)| sv(j, v) * sv(j, v))
+                .sum::<f32>()
+                + 1.0
+                + d
+        })
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(opt.seed ^ class as u64);
@@ -297,15 +399,27 @@ fn svm_binary(
         let mut max_pg = 0f32;
         for &i in &order {
             let x = &xs[i];
-            let g = y[i] * (x.dot(&w) + b) - 1.0 + d * alpha[i];
-            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+            let dot: f32 = x
+                .idx
+                .iter()
+                .zip(&x.val)
+                .map(|(&j, &v)| w[j as usize] * sv(j, v))
+                .sum();
+            let g = y[i] * (dot + b) - 1.0 + diag[i] * alpha[i];
+            let pg = if alpha[i] == 0.0 {
+                g.min(0.0)
+            } else if alpha[i] >= upper[i] {
+                g.max(0.0)
+            } else {
+                g
+            };
             max_pg = max_pg.max(pg.abs());
             if pg.abs() > 1e-12 {
                 let old = alpha[i];
-                alpha[i] = (old - g / qd[i]).max(0.0);
+                alpha[i] = (old - g / qd[i]).clamp(0.0, upper[i]);
                 let delta = (alpha[i] - old) * y[i];
                 for (&j, &v) in x.idx.iter().zip(&x.val) {
-                    w[j as usize] += delta * v;
+                    w[j as usize] += delta * sv(j, v);
                 }
                 b += delta;
             }
@@ -415,10 +529,23 @@ mod tests {
         for (x, &y) in xs.iter().zip(&ys) {
             assert_eq!(m.predict(x).0, y);
         }
-        let back = LinearModel::from_bytes(&m.to_bytes()).unwrap();
+        let bytes = m.to_bytes();
+        let back = LinearModel::from_bytes(&bytes).unwrap();
         for (x, &y) in xs.iter().zip(&ys) {
             assert_eq!(back.predict(x).0, y);
         }
+        // the first format (body not compressed) still loads, to the same weights
+        let hlen = u32::from_le_bytes(bytes[MAGIC.len()..MAGIC.len() + 4].try_into().unwrap());
+        let body_at = MAGIC.len() + 4 + hlen as usize;
+        let mut v1 = MAGIC_V1.to_vec();
+        v1.extend_from_slice(&bytes[MAGIC.len()..body_at]);
+        flate2::read::DeflateDecoder::new(&bytes[body_at..])
+            .read_to_end(&mut v1)
+            .unwrap();
+        let old = LinearModel::from_bytes(&v1).unwrap();
+        assert_eq!(old.w, back.w);
+        assert_eq!(old.idf, back.idf);
+        assert!(LinearModel::from_bytes(&bytes[..bytes.len() - 3]).is_err());
         assert!(LinearModel::from_bytes(b"nonsense").is_err());
     }
 
