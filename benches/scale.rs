@@ -69,6 +69,7 @@ fn main() {
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(20_000);
     let index_baseline = std::env::var("HOTLINE_SCALE_INDEX_BASELINE").map_or(true, |v| v != "0");
+    let commit_every = env_count("HOTLINE_SCALE_COMMIT_EVERY", DEFAULT_COMMIT_EVERY);
     let ds = shared.join("datasets");
     let mut templates: Vec<Case> = Vec::new();
     for f in [
@@ -120,7 +121,7 @@ fn main() {
     let (start, cpu0) = (Instant::now(), cpu_secs());
     let store = CaseStore::open(dir.path()).unwrap();
     let summary =
-        ingest_cases(&store, replicate(&templates, n), DEFAULT_COMMIT_EVERY, true).expect("ingest");
+        ingest_cases(&store, replicate(&templates, n), commit_every, true).expect("ingest");
     let ingest_secs = start.elapsed().as_secs_f64();
     let ingest_cpu = cpu_secs() - cpu0;
     assert_eq!(summary.added, n);
@@ -138,13 +139,7 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let (start, cpu0) = (Instant::now(), cpu_secs());
         let store = CaseStore::open(dir.path()).unwrap();
-        ingest_cases(
-            &store,
-            replicate(&templates, n),
-            DEFAULT_COMMIT_EVERY,
-            false,
-        )
-        .unwrap();
+        ingest_cases(&store, replicate(&templates, n), commit_every, false).unwrap();
         let wall = start.elapsed().as_secs_f64();
         (text_mb / wall, text_mb / (cpu_secs() - cpu0).max(1e-9))
     });
@@ -169,7 +164,7 @@ fn main() {
         index_only_mb_per_cpu_s: index_only_mb_cpu,
         ingest_vs_index_only: index_only_mbps.map(|b| ingest_mbps / b),
         ingest_vs_index_only_cpu: index_only_mb_cpu.map(|b| text_mb / ingest_cpu.max(1e-9) / b),
-        commit_every: DEFAULT_COMMIT_EVERY,
+        commit_every,
     };
     print_table(&report);
     let extras = scale_extras(&templates, search_extra);

@@ -290,7 +290,8 @@ impl CaseStore {
             .into_iter()
             .map(|(id, h)| (Box::from(id), h))
             .collect();
-        let (changes, summary) = classify(cases, &mut known);
+        let hashes: Vec<u64> = cases.iter().map(|c| hash64(&c.content_hash())).collect();
+        let (changes, summary) = classify(cases, &hashes, &mut known);
         for (case, (change, hash)) in cases.iter().zip(changes) {
             if change != Change::Unchanged {
                 self.write(writer, case.clone(), hash, change == Change::Updated)?;
@@ -503,16 +504,46 @@ impl CaseStore {
     }
 }
 
+/// The store hash of a case: [`hash64`] of its [`Case::content_hash`], without copying the
+/// case (its tags and source are set aside while it is serialized, then put back) and with the
+/// serialization buffer reused.
+pub fn case_hash64(case: &mut Case) -> u64 {
+    use sha2::{Digest, Sha256};
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let tags = case.tags.take();
+    let source = std::mem::take(&mut case.source);
+    let digest = BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        let ok = serde_json::to_writer(&mut *buf, &*case).is_ok();
+        let digest = Sha256::digest(&buf[..]);
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        ok.then_some(digest)
+    });
+    case.tags = tags;
+    case.source = source;
+    match digest {
+        // hash64 reads the first 16 hex digits of the digest: its first 8 bytes
+        Some(d) => u64::from_be_bytes(d[..8].try_into().expect("8 bytes")),
+        None => hash64(&case.content_hash()),
+    }
+}
+
 /// Decides for each case whether it is new, changed or unchanged against `known` (id → hash
 /// of what is stored or already written), and records the new and changed ones in `known`.
+/// `hashes` are the cases' [`case_hash64`].
 fn classify(
     cases: &[Case],
+    hashes: &[u64],
     known: &mut HashMap<Box<str>, u64>,
 ) -> (Vec<(Change, u64)>, UpsertSummary) {
     let mut summary = UpsertSummary::default();
     let mut changes = Vec::with_capacity(cases.len());
-    for case in cases {
-        let hash = hash64(&case.content_hash());
+    for (case, &hash) in cases.iter().zip(hashes) {
         let change = match known.get(case.id.as_str()) {
             Some(h) if *h == hash => Change::Unchanged,
             Some(_) => Change::Updated,
@@ -604,8 +635,9 @@ impl Upserter<'_> {
     }
 
     /// Classifies `cases` and keeps the new and changed ones, each with its change and hash.
-    fn classify(&mut self, cases: Vec<Case>) -> (Vec<Case>, Vec<(Change, u64)>, UpsertSummary) {
-        let (changes, summary) = classify(&cases, &mut self.known);
+    fn classify(&mut self, mut cases: Vec<Case>) -> (Vec<Case>, Vec<(Change, u64)>, UpsertSummary) {
+        let hashes: Vec<u64> = cases.par_iter_mut().map(case_hash64).collect();
+        let (changes, summary) = classify(&cases, &hashes, &mut self.known);
         self.uncommitted += summary.added + summary.updated;
         let (changed, changes) = cases
             .into_iter()
@@ -1015,6 +1047,25 @@ mod tests {
         assert!(!candidates.is_empty());
         for MergeCandidate(ids) in candidates {
             assert!(ids.len() >= 2 && ids.len() * 30 <= 100, "{ids:?}");
+        }
+    }
+
+    #[test]
+    fn case_hash_is_the_content_hash() {
+        let mut a = Case::new("20200000805", "来电反映龙仙镇某小区停水三天\"引号\"\n换行");
+        a.title = Some("停水".into());
+        a.reply = Some("已协调".into());
+        a.department = Some("水务局".into());
+        a.source.file = "002.txt".into();
+        a.tags = Some(Tags {
+            category: "城乡建设".into(),
+            ..Tags::default()
+        });
+        for c in [a, Case::new("", ""), Case::new("x", "😀 ＡＢＣ")] {
+            let want = hash64(&c.content_hash());
+            let mut m = c.clone();
+            assert_eq!(case_hash64(&mut m), want);
+            assert_eq!(m, c, "the case is put back as it was");
         }
     }
 

@@ -12,6 +12,7 @@
 //!
 //! [`Segmenter`]: crate::text::Segmenter
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::{is_word, normalize_into, normalize_token, segmenter};
+use crate::text::{is_word, normalize_cow, normalize_token, segmenter};
 
 /// The name text fields are registered with.
 pub const ZH_TOKENIZER: &str = "hotline_zh";
@@ -59,14 +60,20 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
 /// subword), in the same order, without allocating per token: jieba segments the text once,
 /// and the sub-words of a long word are worked out once per thread and word (see
 /// [`compute_word_entry`]).
-pub fn for_each_index_token(text: &str, emit: impl FnMut(usize, usize, usize, &str, bool)) {
-    index_tokens_into(text, emit);
+pub fn for_each_index_token(text: &str, mut emit: impl FnMut(usize, usize, usize, &str, bool)) {
+    index_tokens_into(text, |from, to, position, norm, subword, _| {
+        emit(from, to, position, norm, subword)
+    });
 }
 
-/// [`for_each_index_token`], returning true when the text was segmented as a half-width copy
+/// [`for_each_index_token`], also telling `emit` whether the normalized text is the slice
+/// `from..to` of the text itself; returns true when the text was segmented as a half-width copy
 /// (it has full-width letters or digits), so that its words are not those of
 /// [`crate::text::Segmenter::tokens`].
-fn index_tokens_into(text: &str, mut emit: impl FnMut(usize, usize, usize, &str, bool)) -> bool {
+fn index_tokens_into(
+    text: &str,
+    mut emit: impl FnMut(usize, usize, usize, &str, bool, bool),
+) -> bool {
     // jieba splits full-width letters and digits (ＡＢＣ１２３) into single characters:
     // segment a half-width copy and map its offsets back.
     let folded;
@@ -92,7 +99,7 @@ fn index_tokens_into(text: &str, mut emit: impl FnMut(usize, usize, usize, &str,
         (text, None)
     };
     let orig = |b: usize| map.as_ref().map_or(b, |m| m[b]);
-    let mut norm = String::new();
+    let folded = map.is_some();
     WORDS.with(|cache| {
         let mut cache = cache.borrow_mut();
         for t in segmenter().jieba().cut(seg_text, true) {
@@ -103,8 +110,16 @@ fn index_tokens_into(text: &str, mut emit: impl FnMut(usize, usize, usize, &str,
                 if !is_word(t.word) {
                     continue;
                 }
-                normalize_into(t.word, &mut norm);
-                emit(orig(t.byte_start), orig(t.byte_end), position, &norm, false);
+                let norm = normalize_cow(t.word);
+                let same = !folded && matches!(norm, Cow::Borrowed(_));
+                emit(
+                    orig(t.byte_start),
+                    orig(t.byte_end),
+                    position,
+                    &norm,
+                    false,
+                    same,
+                );
                 continue;
             }
             if cache.len() >= MAX_CACHED_WORDS {
@@ -122,6 +137,7 @@ fn index_tokens_into(text: &str, mut emit: impl FnMut(usize, usize, usize, &str,
                 position,
                 &entry.norm,
                 false,
+                !folded && entry.norm_is_word,
             );
             for sub in entry.subs.iter() {
                 emit(
@@ -130,6 +146,7 @@ fn index_tokens_into(text: &str, mut emit: impl FnMut(usize, usize, usize, &str,
                     position + sub.pos as usize,
                     &sub.text,
                     true,
+                    !folded && sub.text_is_slice,
                 );
             }
         }
@@ -165,6 +182,8 @@ struct WordEntry {
     /// False for a token with no letter, digit or CJK character (not indexed).
     is_word: bool,
     norm: Box<str>,
+    /// `norm` is the word itself.
+    norm_is_word: bool,
     subs: Box<[SubToken]>,
 }
 
@@ -174,6 +193,8 @@ struct SubToken {
     to: u32,
     pos: u32,
     text: Box<str>,
+    /// `text` is the slice `from..to` of the word itself.
+    text_is_slice: bool,
 }
 
 /// The sub-words of a word of three or more characters: the dictionary words of 2 to
@@ -192,11 +213,13 @@ fn compute_word_entry(word: &str) -> WordEntry {
                 let sub = &word[at(i)..at(i + len)];
                 if jieba.has_word(sub) && is_word(sub) {
                     seen.push((i, len));
+                    let text = normalize_token(sub);
                     subs.push(SubToken {
                         from: at(i) as u32,
                         to: at(i + len) as u32,
                         pos: i as u32,
-                        text: normalize_token(sub).into(),
+                        text_is_slice: text == sub,
+                        text: text.into(),
                     });
                 }
             }
@@ -207,20 +230,24 @@ fn compute_word_entry(word: &str) -> WordEntry {
             for p in parts {
                 let len = p.chars().count();
                 if !seen.contains(&(i, len)) && is_word(&p) {
+                    let text = normalize_token(&p);
                     subs.push(SubToken {
                         from: at(i) as u32,
                         to: at(i + len) as u32,
                         pos: i as u32,
-                        text: normalize_token(&p).into(),
+                        text_is_slice: text == word[at(i)..at(i + len)],
+                        text: text.into(),
                     });
                 }
                 i += len;
             }
         }
     }
+    let norm = normalize_token(word);
     WordEntry {
         is_word: is_word(word),
-        norm: normalize_token(word).into(),
+        norm_is_word: norm == word,
+        norm: norm.into(),
         subs: subs.into(),
     }
 }
@@ -311,11 +338,12 @@ impl TextTokens {
     pub fn new(text: &str) -> Option<TextTokens> {
         u32::try_from(text.len()).ok()?;
         let mut out = TextTokens {
-            toks: Vec::with_capacity(text.len() / 3),
+            toks: Vec::with_capacity(text.len() / 2),
             ..TextTokens::default()
         };
-        out.folded = index_tokens_into(text, |from, to, position, norm, subword| {
-            let (norm_from, norm_to) = if text.get(from..to) == Some(norm) {
+        out.folded = index_tokens_into(text, |from, to, position, norm, subword, same| {
+            debug_assert!(!same || text.get(from..to) == Some(norm), "{norm}");
+            let (norm_from, norm_to) = if same {
                 (u32::MAX, 0)
             } else {
                 let start = out.norms.len();
