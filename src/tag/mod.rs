@@ -201,14 +201,15 @@ impl Tagger {
         body_words: impl IntoIterator<Item = &'w str>,
     ) -> Tags {
         let seg = segmenter();
-        let (text, terms): (String, Vec<&str>) = if title.is_empty() || body.starts_with(title) {
-            let terms = body_words.into_iter().filter(|w| !seg.is_stopword(w));
-            (body.to_string(), terms.collect())
-        } else {
-            let words = title_words.into_iter().chain(body_words);
-            let terms = words.filter(|w| !seg.is_stopword(w));
-            (format!("{title}\n{body}"), terms.collect())
-        };
+        let (text, terms): (std::borrow::Cow<str>, Vec<&str>) =
+            if title.is_empty() || body.starts_with(title) {
+                let terms = body_words.into_iter().filter(|w| !seg.is_stopword(w));
+                (body.into(), terms.collect())
+            } else {
+                let words = title_words.into_iter().chain(body_words);
+                let terms = words.filter(|w| !seg.is_stopword(w));
+                (format!("{title}\n{body}").into(), terms.collect())
+            };
         SCRATCH.with(|cell| {
             let (scratch, scan) = &mut *cell.borrow_mut();
             self.tag_with(scratch, scan, title, body, &text, &terms)
