@@ -55,6 +55,9 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// k-fold cross-validation (grouped by near-duplicate) before training; prints cv_macro_f1.
+    /// With --topics: over the --extra hand-labelled rows, of the whole topic decision
+    /// (keywords + a model trained on the bootstrap and the other folds); prints
+    /// topics_cv_accuracy.
     #[arg(long)]
     pub cv: Option<usize>,
     /// Only cross-validate, write no model.
@@ -89,6 +92,14 @@ pub struct TrainArgs {
     pub extra: Vec<PathBuf>,
     #[arg(long, default_value_t = 3)]
     pub extra_weight: usize,
+    /// With --topics: the keyword rules (topics.toml) to bootstrap and cross-validate with
+    /// (default: the built-in models/topics.toml).
+    #[arg(long)]
+    pub keywords: Option<PathBuf>,
+    /// With --topics --cv: write the out-of-fold keyword scores and model probabilities of
+    /// every hand-labelled row as JSON lines (for tuning the decision).
+    #[arg(long)]
+    pub cv_dump: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -333,7 +344,13 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
 
 fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
     let root = &args.data[0];
-    let kw = Keywords::builtin();
+    let kw_text = match &args.keywords {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?
+        }
+        None => crate::tag::keywords::DEFAULT_TOPICS.to_string(),
+    };
+    let kw = Keywords::parse(&kw_text)?;
     let mut messages = Vec::new();
     for rel in BOOTSTRAP_FILES {
         if root.join(rel).exists() {
@@ -342,11 +359,15 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
             eprintln!("skipping missing {}", root.join(rel).display());
         }
     }
+    // hand-labelled rows never enter the keyword-labelled set (so a cross-validation fold
+    // is unseen by the bootstrap too)
     let mut exclude: HashSet<(String, String)> = HashSet::new();
     for p in args.exclude.iter().chain(&args.extra) {
         exclude.extend(read_check(p)?.into_iter().map(|r| (r.file, r.id)));
     }
-    let (mut examples, counts) = bootstrap(&kw, &messages, &exclude);
+    let (boot, counts) = bootstrap(&kw, &messages, &exclude);
+    let mut hand: Vec<HandRow> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
     for p in &args.extra {
         let rows = read_check(p)?;
         let (pairs, missing) = resolve_check(root, &rows)?;
@@ -354,22 +375,27 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
             eprintln!("{}: {missing} rows not found in the datasets", p.display());
         }
         for (row, m) in pairs {
-            let terms = m.terms();
-            for _ in 0..args.extra_weight.max(1) {
-                examples.push(crate::tag::data::Example {
-                    terms: terms.clone(),
+            if !seen.insert((row.file.clone(), row.id.clone())) {
+                continue;
+            }
+            hand.push(HandRow {
+                source: p.display().to_string(),
+                example: crate::tag::data::Example {
+                    terms: m.terms(),
                     label: row.topic.clone(),
                     origin: format!("{}:{}", row.file, row.id),
-                });
-            }
+                },
+                message: m,
+            });
         }
     }
     let counts: BTreeMap<_, _> = counts.into_iter().collect();
     eprintln!(
-        "bootstrap: {} of {} messages labelled by keywords: {:?}",
-        examples.len(),
+        "bootstrap: {} of {} messages labelled by keywords: {:?}; {} hand-labelled rows",
+        boot.len(),
         messages.len(),
-        counts
+        counts,
+        hand.len()
     );
     let cfg = FeatureConfig {
         bits: args.bits.unwrap_or(14),
@@ -380,11 +406,150 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         epochs: args.epochs,
         ..TrainOptions::default()
     };
-    let model = fit(&examples, cfg, Learner::Svm, opt)?;
-    let path = model_path(args.out.clone(), "models/topics");
-    let n = write_model(&model, &path)?;
-    eprintln!("wrote {} ({} bytes)", path.display(), n);
+    let weight = args.extra_weight.max(1);
+    if let Some(k) = args.cv {
+        topics_cv(
+            &boot,
+            &hand,
+            k.max(2),
+            weight,
+            cfg,
+            args.learner,
+            opt,
+            &kw_text,
+            args.cv_dump.as_deref(),
+        )?;
+    }
+    if !args.no_save {
+        let mut examples = boot;
+        for h in &hand {
+            for _ in 0..weight {
+                examples.push(h.example.clone());
+            }
+        }
+        let model = fit(&examples, cfg, args.learner, opt)?;
+        let path = model_path(args.out.clone(), "models/topics");
+        let n = write_model(&model, &path)?;
+        eprintln!("wrote {} ({} bytes)", path.display(), n);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A hand-labelled row (from an --extra file) with its message and terms.
+struct HandRow {
+    source: String,
+    example: crate::tag::data::Example,
+    message: crate::tag::topics::Message,
+}
+
+/// K-fold cross-validation of the whole topic decision over the hand-labelled rows: each
+/// fold's model is trained on the keyword-labelled set plus the other folds' hand labels,
+/// and the full tagger (keywords + that model + the built-in category model) tags the held
+/// fold. Near-duplicate rows stay in one fold. Prints `topics_cv_accuracy=`.
+#[allow(clippy::too_many_arguments)]
+fn topics_cv(
+    boot: &[crate::tag::data::Example],
+    hand: &[HandRow],
+    k: usize,
+    weight: usize,
+    cfg: FeatureConfig,
+    learner: Learner,
+    opt: TrainOptions,
+    kw_text: &str,
+    dump: Option<&Path>,
+) -> Result<()> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    if hand.len() < k {
+        bail!(
+            "--cv {k} needs at least {k} hand-labelled rows (--extra), found {}",
+            hand.len()
+        );
+    }
+    let t0 = Instant::now();
+    let examples: Vec<_> = hand.iter().map(|h| h.example.clone()).collect();
+    let groups = crate::tag::data::duplicate_groups(&examples);
+    let mut ids: Vec<usize> = groups.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.shuffle(&mut rand::rngs::StdRng::seed_from_u64(20261122));
+    let fold_of_group: std::collections::HashMap<usize, usize> =
+        ids.iter().enumerate().map(|(i, &g)| (g, i % k)).collect();
+    let fold: Vec<usize> = groups.iter().map(|g| fold_of_group[g]).collect();
+    let mut predicted: Vec<String> = vec![String::new(); hand.len()];
+    let mut dumped: Vec<Option<serde_json::Value>> = vec![None; hand.len()];
+    for f in 0..k {
+        let mut train: Vec<crate::tag::data::Example> = boot.to_vec();
+        for (h, &hf) in hand.iter().zip(&fold) {
+            if hf != f {
+                for _ in 0..weight {
+                    train.push(h.example.clone());
+                }
+            }
+        }
+        let model = fit(&train, cfg, learner, opt)?;
+        let t = Tagger::from_parts(
+            tagger().category.clone(),
+            Some(model),
+            Keywords::parse(kw_text)?,
+            None,
+        );
+        let held: Vec<usize> = (0..hand.len()).filter(|&i| fold[i] == f).collect();
+        let out: Vec<(usize, String, Option<serde_json::Value>)> = held
+            .par_iter()
+            .map(|&i| {
+                let (title, body) = hand[i].message.title_body();
+                let topic = t.tag(&title, &body).topic;
+                let d = dump.map(|_| {
+                    let s = t.debug_scores(&title, &body);
+                    serde_json::json!({
+                        "origin": hand[i].example.origin, "source": hand[i].source,
+                        "fold": f, "gold": hand[i].example.label,
+                        "kw": s.0, "model": s.1, "category": s.2, "category_conf": s.3,
+                    })
+                });
+                (i, topic, d)
+            })
+            .collect();
+        let mut ok = 0;
+        for (i, topic, d) in out {
+            ok += usize::from(topic == hand[i].example.label);
+            predicted[i] = topic;
+            dumped[i] = d;
+        }
+        println!(
+            "fold={} n={} accuracy={:.4}",
+            f + 1,
+            held.len(),
+            ok as f64 / held.len().max(1) as f64
+        );
+    }
+    let mut per_source: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (h, p) in hand.iter().zip(&predicted) {
+        let e = per_source.entry(h.source.as_str()).or_default();
+        e.1 += 1;
+        e.0 += usize::from(*p == h.example.label);
+    }
+    for (src, (ok, n)) in &per_source {
+        println!("source={src} n={n} accuracy={:.4}", *ok as f64 / *n as f64);
+    }
+    if let Some(path) = dump {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        );
+        for d in dumped.into_iter().flatten() {
+            writeln!(w, "{d}")?;
+        }
+    }
+    let ok = hand
+        .iter()
+        .zip(&predicted)
+        .filter(|(h, p)| **p == h.example.label)
+        .count();
+    println!("cv_seconds={:.1}", t0.elapsed().as_secs_f64());
+    println!("topics_cv_accuracy={:.4}", ok as f64 / hand.len() as f64);
+    Ok(())
 }
 
 fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
