@@ -7,7 +7,13 @@
 //!
 //! `HOTLINE_SCALE_N=20000 cargo bench --bench scale` (needs `../shared` or
 //! `$HOTLINE_SHARED`; skips otherwise). Set `HOTLINE_SCALE_INDEX_BASELINE=0` to skip the
-//! second ingest without tagging (segmentation + indexing baseline).
+//! second ingest without tagging (segmentation + indexing baseline), and
+//! `HOTLINE_SCALE_COMMIT_EVERY` to change the commit interval (default 20,000).
+//!
+//! The baseline is the same ingest with tagging off: the same code path (each text tokenized
+//! once in parallel, the index taking those tokens, the same commits), less the tagger. The
+//! table shows how many texts the index took already tokenized in each ingest, so a regression
+//! to segmenting twice shows.
 //!
 //! Further measurements, off by default so that the CI smoke run stays short:
 //! - `HOTLINE_SCALE_SEARCH=1`: search latency on the built index (30 queries each of 1, 2
@@ -29,6 +35,7 @@ use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use hotline::index::tokenizer::handed_off_texts;
 use hotline::index::CaseStore;
 use hotline::ingest::{read_path, ReadOptions};
 use hotline::model::Case;
@@ -57,6 +64,11 @@ struct ScaleReport {
     ingest_vs_index_only: Option<f64>,
     ingest_vs_index_only_cpu: Option<f64>,
     commit_every: usize,
+    /// Text values written per ingest (title when present, narrative, reply when present).
+    texts: u64,
+    /// Of those, the texts the index took already tokenized (not segmented again).
+    ingest_pretokenized_texts: u64,
+    index_only_pretokenized_texts: Option<u64>,
 }
 
 fn main() {
@@ -69,6 +81,7 @@ fn main() {
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(20_000);
     let index_baseline = std::env::var("HOTLINE_SCALE_INDEX_BASELINE").map_or(true, |v| v != "0");
+    let commit_every = env_count("HOTLINE_SCALE_COMMIT_EVERY", DEFAULT_COMMIT_EVERY);
     let ds = shared.join("datasets");
     let mut templates: Vec<Case> = Vec::new();
     for f in [
@@ -119,8 +132,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (start, cpu0) = (Instant::now(), cpu_secs());
     let store = CaseStore::open(dir.path()).unwrap();
+    let handed0 = handed_off_texts();
     let summary =
-        ingest_cases(&store, replicate(&templates, n), DEFAULT_COMMIT_EVERY, true).expect("ingest");
+        ingest_cases(&store, replicate(&templates, n), commit_every, true).expect("ingest");
+    let shared_texts = handed_off_texts() - handed0;
     let ingest_secs = start.elapsed().as_secs_f64();
     let ingest_cpu = cpu_secs() - cpu0;
     assert_eq!(summary.added, n);
@@ -135,21 +150,27 @@ fn main() {
 
     // Segmentation + indexing without tagging, same cases.
     let index_only = index_baseline.then(|| {
+        let handed0 = handed_off_texts();
         let dir = tempfile::tempdir().unwrap();
         let (start, cpu0) = (Instant::now(), cpu_secs());
         let store = CaseStore::open(dir.path()).unwrap();
-        ingest_cases(
-            &store,
-            replicate(&templates, n),
-            DEFAULT_COMMIT_EVERY,
-            false,
-        )
-        .unwrap();
+        ingest_cases(&store, replicate(&templates, n), commit_every, false).unwrap();
         let wall = start.elapsed().as_secs_f64();
-        (text_mb / wall, text_mb / (cpu_secs() - cpu0).max(1e-9))
+        (
+            text_mb / wall,
+            text_mb / (cpu_secs() - cpu0).max(1e-9),
+            handed_off_texts() - handed0,
+        )
     });
-    let index_only_mbps = index_only.map(|(w, _)| w);
-    let index_only_mb_cpu = index_only.map(|(_, c)| c);
+    let index_only_mbps = index_only.map(|(w, _, _)| w);
+    let index_only_mb_cpu = index_only.map(|(_, c, _)| c);
+    // title (when present), narrative and reply (when present) of every case
+    let texts: u64 = (0..n)
+        .map(|i| {
+            let c = &templates[i % templates.len()];
+            1 + u64::from(c.title.is_some()) + u64::from(c.reply.is_some())
+        })
+        .sum();
 
     let report = ScaleReport {
         cases: n,
@@ -169,7 +190,10 @@ fn main() {
         index_only_mb_per_cpu_s: index_only_mb_cpu,
         ingest_vs_index_only: index_only_mbps.map(|b| ingest_mbps / b),
         ingest_vs_index_only_cpu: index_only_mb_cpu.map(|b| text_mb / ingest_cpu.max(1e-9) / b),
-        commit_every: DEFAULT_COMMIT_EVERY,
+        commit_every,
+        texts,
+        ingest_pretokenized_texts: shared_texts,
+        index_only_pretokenized_texts: index_only.map(|(_, _, t)| t),
     };
     print_table(&report);
     let extras = scale_extras(&templates, search_extra);
@@ -243,6 +267,13 @@ fn print_table(r: &ScaleReport) {
             100.0 * q
         );
     }
+    println!(
+        "| texts indexed from tokens made once before writing (tagging on / off) | {} / {} of {} |",
+        r.ingest_pretokenized_texts,
+        r.index_only_pretokenized_texts
+            .map_or("-".to_string(), |t| t.to_string()),
+        r.texts
+    );
     println!("| peak RSS (VmHWM) | {:.0} MB |", r.peak_rss_mb);
     println!("| index size on disk | {:.1} MB |", r.index_mb);
 }

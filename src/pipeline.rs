@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::index::{CaseStore, UpsertSummary};
+use crate::index::{CaseStore, CaseTokens, UpsertSummary};
 use crate::ingest::{read_path, Batch, ReadOptions, Reject};
 use crate::model::Case;
 
@@ -157,9 +157,9 @@ pub fn ingest_paths(
                 break;
             }
             let n = step.len();
-            summary += upserter.upsert(step, |changed| {
+            summary += upserter.upsert_each(step, |case, tokens| {
                 if opts.tag {
-                    crate::tag::tag_cases(changed);
+                    tag_case(case, tokens);
                 }
             })?;
             if upserter.uncommitted() >= opts.commit_every {
@@ -204,9 +204,9 @@ pub fn ingest_cases(
         if step.is_empty() {
             break;
         }
-        summary += upserter.upsert(step, |changed| {
+        summary += upserter.upsert_each(step, |case, tokens| {
             if tag {
-                crate::tag::tag_cases(changed);
+                tag_case(case, tokens);
             }
         })?;
         if upserter.uncommitted() >= commit_every {
@@ -215,6 +215,26 @@ pub fn ingest_cases(
     }
     upserter.finish()?;
     Ok(summary)
+}
+
+/// Tags `case` from the words of its index tokens (one segmentation for both); a text with
+/// full-width letters or digits, which the index segments as a half-width copy, is segmented
+/// again by the tagger as it was written, so the tags are always those of [`Tagger::tag`].
+///
+/// [`Tagger::tag`]: crate::tag::Tagger::tag
+pub fn tag_case(case: &mut Case, tokens: &CaseTokens) {
+    let t = crate::tag::tagger();
+    let title = case.title.as_deref().unwrap_or("");
+    let body = case.narrative.as_str();
+    let title_words = tokens.title.as_ref().and_then(|tt| tt.words(title));
+    let body_words = tokens.narrative.as_ref().and_then(|bt| bt.words(body));
+    let tags = match (title_words, body_words) {
+        (tw, Some(bw)) if tw.is_some() || title.is_empty() => {
+            t.tag_tokens(title, body, tw.into_iter().flatten(), bw)
+        }
+        _ => t.tag(title, body),
+    };
+    case.tags = Some(tags);
 }
 
 /// Bytes of the text a case carries into the index (title, narrative, reply).
@@ -235,4 +255,61 @@ fn progress_bar(show: bool, total: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{read_path, ReadOptions};
+
+    /// Tags from the shared index tokens are those the tagger makes segmenting on its own.
+    fn assert_same_tags(case: &Case) {
+        let mut shared = case.clone();
+        tag_case(&mut shared, &CaseTokens::of(case));
+        let own = crate::tag::tagger().tag(case.title.as_deref().unwrap_or(""), &case.narrative);
+        assert_eq!(shared.tags.as_ref(), Some(&own), "{}", case.id);
+    }
+
+    #[test]
+    fn tags_from_shared_tokens_are_the_tagger_s_own() {
+        for (title, body) in [
+            (
+                None,
+                "官渡镇至龙仙镇方向路灯不亮，住建管理局未处理12345工单",
+            ),
+            (Some(""), "小区停水三天，希望相关部门尽快处理"),
+            (Some("路灯不亮"), "路灯不亮，晚上出行不便"),
+            (Some("拖欠工资"), "某公司拖欠农民工工资三个月，请求帮助"),
+            (Some("标题\r"), "正文：煤气泄漏，有人晕倒"),
+            (Some("ＡＢＣ小区停水"), "已经停水三天"),
+            (Some("停水"), "ＡＢＣ小区已经停水三天"),
+            (Some("WES-5.4.5 版本"), "A市 İstanbul 12345热线 Water OFF!"),
+        ] {
+            let mut c = Case::new("t", body);
+            c.title = title.map(str::to_string);
+            assert_same_tags(&c);
+        }
+    }
+
+    #[test]
+    fn tags_from_shared_tokens_on_the_shared_datasets() {
+        let Some(shared) = crate::testdata::shared_dir() else {
+            println!("skipped: needs ../shared/datasets (or $HOTLINE_SHARED)");
+            return;
+        };
+        let mut n = 0;
+        for f in [
+            "tipdm2020c/hotspot_messages.csv",
+            "shangluo_mailbox/mails.csv",
+        ] {
+            let batch =
+                read_path(&shared.join("datasets").join(f), &ReadOptions::default()).expect("read");
+            // every 4th case keeps the debug test short
+            for case in batch.cases.iter().step_by(4) {
+                assert_same_tags(case);
+                n += 1;
+            }
+        }
+        assert!(n > 1000, "{n}");
+    }
 }

@@ -12,6 +12,7 @@
 //! leaves the store as of its last commit; the stale lock file left behind is an OS lock
 //! (`flock`) that died with the process and does not block the next run.
 
+pub mod doc;
 pub mod stats;
 pub mod tokenizer;
 
@@ -20,13 +21,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDateTime;
+use rayon::prelude::*;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
 use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema,
+    DateOptions, DateTimePrecision, Document, Field, IndexRecordOption, NumericOptions, Schema,
     TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
 use tantivy::{
@@ -35,7 +37,8 @@ use tantivy::{
 };
 
 use crate::model::Case;
-use tokenizer::{ZhTokenizer, ZH_TOKENIZER};
+use doc::CaseDoc;
+use tokenizer::{IndexedText, TextTokens, ZhTokenizer, ZH_TOKENIZER};
 
 pub use stats::{NameCount, Stats};
 
@@ -239,6 +242,11 @@ impl CaseStore {
 
     /// A writer for a batch of upserts (holds the index lock until dropped).
     pub fn writer(&self) -> Result<IndexWriter> {
+        self.writer_of()
+    }
+
+    /// [`CaseStore::writer`] for documents of type `D`.
+    fn writer_of<D: Document>(&self) -> Result<IndexWriter<D>> {
         let writer = self.index.writer(WRITER_MEMORY).map_err(|e| match e {
             TantivyError::LockFailure(..) => anyhow::anyhow!(
                 "cannot lock the case index for writing: another ingest is running? ({e})"
@@ -251,7 +259,7 @@ impl CaseStore {
 
     /// A write session holding the index lock (see [`Upserter`]).
     pub fn upserter(&self) -> Result<Upserter<'_>> {
-        let writer = self.writer()?;
+        let writer = self.writer_of()?;
         // Under the lock, the last commit cannot change any more: read its ids once.
         self.reload()?;
         Ok(Upserter {
@@ -282,7 +290,8 @@ impl CaseStore {
             .into_iter()
             .map(|(id, h)| (Box::from(id), h))
             .collect();
-        let (changes, summary) = classify(cases, &mut known);
+        let hashes: Vec<u64> = cases.iter().map(|c| hash64(&c.content_hash())).collect();
+        let (changes, summary) = classify(cases, &hashes, &mut known);
         for (case, (change, hash)) in cases.iter().zip(changes) {
             if change != Change::Unchanged {
                 self.write(writer, case.clone(), hash, change == Change::Updated)?;
@@ -385,43 +394,55 @@ impl CaseStore {
     }
 
     /// The tantivy document for a case, moving its texts into the document; `hash` is the
-    /// [`hash64`] of its content hash.
-    pub fn into_doc(&self, mut case: Case, hash: u64) -> Result<TantivyDocument> {
+    /// [`hash64`] of its content hash. The index segments its texts when it is written.
+    pub fn into_doc(&self, case: Case, hash: u64) -> Result<TantivyDocument> {
+        Ok(self
+            .case_doc(case, hash, CaseTokens::default())?
+            .into_tantivy())
+    }
+
+    /// The document for a case, moving its texts into it with their index tokens made
+    /// beforehand (`tokens`, see [`CaseTokens::of`]; a text without tokens is segmented by
+    /// the index when it is written); `hash` is the [`hash64`] of its content hash.
+    pub fn case_doc(&self, mut case: Case, hash: u64, tokens: CaseTokens) -> Result<CaseDoc> {
         let f = &self.fields;
-        let mut doc = TantivyDocument::default();
+        let mut doc = CaseDoc::with_capacity(16);
         if let Some(at) = case.received_at {
             doc.add_date(f.received_at, to_tantivy_date(at));
-            doc.add_text(f.month, at.format("%Y-%m").to_string());
+            doc.add_str(f.month, at.format("%Y-%m").to_string());
         }
         if let Some(k) = case.kind {
-            doc.add_text(f.kind, k.as_str());
+            doc.add_str(f.kind, k.as_str());
         }
         if let Some(d) = &case.department {
-            doc.add_text(f.department, d);
+            doc.add_str(f.department, d);
         }
         if let Some(t) = &case.town {
-            doc.add_text(f.town, t);
+            doc.add_str(f.town, t);
         }
         if let Some(s) = case.status {
-            doc.add_text(f.status, s.as_str());
+            doc.add_str(f.status, s.as_str());
         }
-        doc.add_text(f.record, record_name(&case));
+        doc.add_str(f.record, record_name(&case));
         if let Some(tags) = &case.tags {
-            doc.add_text(f.category, &tags.category);
-            doc.add_text(f.topic, &tags.topic);
+            doc.add_str(f.category, &tags.category);
+            doc.add_str(f.topic, &tags.topic);
         }
         doc.add_u64(f.likes, case.likes.unwrap_or(0) as u64);
         doc.add_u64(f.hash, hash);
         // The id and the long texts are stored once, in their own fields.
-        doc.add_text(f.id, std::mem::take(&mut case.id));
+        doc.add_str(f.id, std::mem::take(&mut case.id));
         if let Some(t) = case.title.take() {
-            doc.add_text(f.title, t);
+            doc.add_text(f.title, IndexedText::new(t, tokens.title));
         }
-        doc.add_text(f.narrative, std::mem::take(&mut case.narrative));
+        doc.add_text(
+            f.narrative,
+            IndexedText::new(std::mem::take(&mut case.narrative), tokens.narrative),
+        );
         if let Some(r) = case.reply.take() {
-            doc.add_text(f.reply, r);
+            doc.add_text(f.reply, IndexedText::new(r, tokens.reply));
         }
-        doc.add_text(f.json, serde_json::to_string(&case)?);
+        doc.add_str(f.json, serde_json::to_string(&case)?);
         Ok(doc)
     }
 
@@ -483,16 +504,46 @@ impl CaseStore {
     }
 }
 
+/// The store hash of a case: [`hash64`] of its [`Case::content_hash`], without copying the
+/// case (its tags and source are set aside while it is serialized, then put back) and with the
+/// serialization buffer reused.
+pub fn case_hash64(case: &mut Case) -> u64 {
+    use sha2::{Digest, Sha256};
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let tags = case.tags.take();
+    let source = std::mem::take(&mut case.source);
+    let digest = BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        let ok = serde_json::to_writer(&mut *buf, &*case).is_ok();
+        let digest = Sha256::digest(&buf[..]);
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        ok.then_some(digest)
+    });
+    case.tags = tags;
+    case.source = source;
+    match digest {
+        // hash64 reads the first 16 hex digits of the digest: its first 8 bytes
+        Some(d) => u64::from_be_bytes(d[..8].try_into().expect("8 bytes")),
+        None => hash64(&case.content_hash()),
+    }
+}
+
 /// Decides for each case whether it is new, changed or unchanged against `known` (id → hash
 /// of what is stored or already written), and records the new and changed ones in `known`.
+/// `hashes` are the cases' [`case_hash64`].
 fn classify(
     cases: &[Case],
+    hashes: &[u64],
     known: &mut HashMap<Box<str>, u64>,
 ) -> (Vec<(Change, u64)>, UpsertSummary) {
     let mut summary = UpsertSummary::default();
     let mut changes = Vec::with_capacity(cases.len());
-    for case in cases {
-        let hash = hash64(&case.content_hash());
+    for (case, &hash) in cases.iter().zip(hashes) {
         let change = match known.get(case.id.as_str()) {
             Some(h) if *h == hash => Change::Unchanged,
             Some(_) => Change::Updated,
@@ -509,6 +560,27 @@ fn classify(
         changes.push((change, hash));
     }
     (changes, summary)
+}
+
+/// The index tokens of a case's title, narrative and reply ([`TextTokens`]), made once before
+/// the case is written: [`Upserter::upsert_each`] hands them to its `prepare` step (the
+/// tagger reads the words) and then to the index, which does not segment the texts again.
+#[derive(Debug, Clone, Default)]
+pub struct CaseTokens {
+    pub title: Option<TextTokens>,
+    pub narrative: Option<TextTokens>,
+    pub reply: Option<TextTokens>,
+}
+
+impl CaseTokens {
+    /// Tokenizes the texts of `case`.
+    pub fn of(case: &Case) -> CaseTokens {
+        CaseTokens {
+            title: case.title.as_deref().and_then(TextTokens::new),
+            narrative: TextTokens::new(&case.narrative),
+            reply: case.reply.as_deref().and_then(TextTokens::new),
+        }
+    }
 }
 
 /// How an upsert classified a case.
@@ -529,7 +601,7 @@ pub enum Change {
 /// uncommitted writes (the store stays as of the last commit).
 pub struct Upserter<'a> {
     store: &'a CaseStore,
-    writer: Option<IndexWriter>,
+    writer: Option<IndexWriter<CaseDoc>>,
     /// Id → content hash of every stored or written case.
     known: HashMap<Box<str>, u64>,
     uncommitted: usize,
@@ -543,20 +615,67 @@ impl Upserter<'_> {
         cases: Vec<Case>,
         prepare: impl FnOnce(&mut [Case]),
     ) -> Result<UpsertSummary> {
-        let (changes, summary) = classify(&cases, &mut self.known);
+        let (mut changed, changes, summary) = self.classify(cases);
+        prepare(&mut changed);
+        self.write_all(changed, changes, |_, _| {})?;
+        Ok(summary)
+    }
+
+    /// As [`Upserter::upsert`], with the texts of each new or changed case tokenized once
+    /// ([`CaseTokens::of`]) and `prepare` called on each case with its tokens (the tagger reads
+    /// the words from them) before it is written with those same tokens, in parallel.
+    pub fn upsert_each(
+        &mut self,
+        cases: Vec<Case>,
+        prepare: impl Fn(&mut Case, &CaseTokens) + Sync,
+    ) -> Result<UpsertSummary> {
+        let (changed, changes, summary) = self.classify(cases);
+        self.write_all(changed, changes, prepare)?;
+        Ok(summary)
+    }
+
+    /// Classifies `cases` and keeps the new and changed ones, each with its change and hash.
+    fn classify(&mut self, mut cases: Vec<Case>) -> (Vec<Case>, Vec<(Change, u64)>, UpsertSummary) {
+        let hashes: Vec<u64> = cases.par_iter_mut().map(case_hash64).collect();
+        let (changes, summary) = classify(&cases, &hashes, &mut self.known);
         self.uncommitted += summary.added + summary.updated;
-        let (mut changed, changes): (Vec<Case>, Vec<(Change, u64)>) = cases
+        let (changed, changes) = cases
             .into_iter()
             .zip(changes)
             .filter(|(_, (c, _))| *c != Change::Unchanged)
             .unzip();
-        prepare(&mut changed);
+        (changed, changes, summary)
+    }
+
+    /// Tokenizes, prepares and builds the documents of `cases` in parallel, then writes them
+    /// in order (an updated case first deletes what is stored under its id).
+    fn write_all(
+        &mut self,
+        cases: Vec<Case>,
+        changes: Vec<(Change, u64)>,
+        prepare: impl Fn(&mut Case, &CaseTokens) + Sync,
+    ) -> Result<()> {
+        let store = self.store;
         let writer = self.writer.as_ref().context("upserter already finished")?;
-        for (case, (change, hash)) in changed.into_iter().zip(changes) {
-            self.store
-                .write(writer, case, hash, change == Change::Updated)?;
+        let docs: Vec<Result<(Option<Term>, CaseDoc)>> = cases
+            .into_par_iter()
+            .zip(changes)
+            .map(|(mut case, (change, hash))| {
+                let tokens = CaseTokens::of(&case);
+                prepare(&mut case, &tokens);
+                let delete = (change == Change::Updated)
+                    .then(|| Term::from_field_text(store.fields.id, &case.id));
+                Ok((delete, store.case_doc(case, hash, tokens)?))
+            })
+            .collect();
+        for doc in docs {
+            let (delete, doc) = doc?;
+            if let Some(term) = delete {
+                writer.delete_term(term);
+            }
+            writer.add_document(doc)?;
         }
-        Ok(summary)
+        Ok(())
     }
 
     /// Cases written since the last commit.
@@ -663,6 +782,96 @@ mod tests {
         assert_eq!(s.updated, 1);
         assert_eq!(store.len(), 2);
         assert_eq!(store.get("1").unwrap().unwrap().narrative, a.narrative);
+    }
+
+    /// One posting: id, field, term, positions, field norm.
+    type Posting = (String, u32, Vec<u8>, Vec<u32>, u32);
+
+    /// Every posting the index holds for the text fields.
+    fn postings(store: &CaseStore) -> Vec<Posting> {
+        use tantivy::postings::Postings;
+        let f = store.fields();
+        let searcher = store.reader().searcher();
+        let mut out = Vec::new();
+        for seg in searcher.segment_readers() {
+            let ids = seg.fast_fields().str("id").unwrap().unwrap();
+            let id_of = |doc| {
+                let mut s = String::new();
+                let ord = ids.ords().first(doc).unwrap();
+                ids.ord_to_str(ord, &mut s).unwrap();
+                s
+            };
+            for field in [f.title, f.narrative, f.reply] {
+                let inv = seg.inverted_index(field).unwrap();
+                let norms = seg.get_fieldnorms_reader(field).unwrap();
+                let mut terms = inv.terms().stream().unwrap();
+                while terms.advance() {
+                    let mut p = inv
+                        .read_postings_from_terminfo(
+                            terms.value(),
+                            IndexRecordOption::WithFreqsAndPositions,
+                        )
+                        .unwrap();
+                    let mut doc = p.doc();
+                    while doc != TERMINATED {
+                        let mut pos = Vec::new();
+                        p.positions(&mut pos);
+                        let norm = norms.fieldnorm_id(doc) as u32;
+                        out.push((
+                            id_of(doc),
+                            field.field_id(),
+                            terms.key().to_vec(),
+                            pos,
+                            norm,
+                        ));
+                        doc = p.advance();
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn shared_tokens_index_as_the_tokenizer_does() {
+        let mut cases = Vec::new();
+        for (i, (title, body, reply)) in [
+            (
+                "路灯不亮",
+                "官渡镇至龙仙镇方向路灯不亮，住建管理局未处理12345工单",
+                Some("已修复"),
+            ),
+            (
+                "",
+                "😀投诉：ＡＢＣ小区停水，Water OFF! 公交车站旁的路灯杆倒了",
+                None,
+            ),
+            ("拖欠工资", "拖欠工资三个月\r\n第二行 WES-5.4.5", Some("")),
+            ("ＡＢＣ", "，。！", None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = Case::new(format!("c{i}"), body);
+            c.title = Some(title.to_string());
+            c.reply = reply.map(str::to_string);
+            cases.push(c);
+        }
+        let shared = CaseStore::in_memory().unwrap();
+        let before = tokenizer::handed_off_texts();
+        shared.upsert(&cases).unwrap();
+        // 4 titles, 4 narratives, 2 replies, each taken with its tokens
+        assert!(tokenizer::handed_off_texts() >= before + 10);
+        let own = CaseStore::in_memory().unwrap();
+        let mut w = own.writer().unwrap();
+        own.replace_with(&mut w, &cases).unwrap();
+        w.commit().unwrap();
+        own.reload().unwrap();
+        let p = postings(&shared);
+        assert!(p.len() > 30, "{}", p.len());
+        assert_eq!(p, postings(&own));
+        assert_eq!(shared.all_cases().unwrap(), own.all_cases().unwrap());
     }
 
     #[test]
@@ -838,6 +1047,25 @@ mod tests {
         assert!(!candidates.is_empty());
         for MergeCandidate(ids) in candidates {
             assert!(ids.len() >= 2 && ids.len() * 30 <= 100, "{ids:?}");
+        }
+    }
+
+    #[test]
+    fn case_hash_is_the_content_hash() {
+        let mut a = Case::new("20200000805", "来电反映龙仙镇某小区停水三天\"引号\"\n换行");
+        a.title = Some("停水".into());
+        a.reply = Some("已协调".into());
+        a.department = Some("水务局".into());
+        a.source.file = "002.txt".into();
+        a.tags = Some(Tags {
+            category: "城乡建设".into(),
+            ..Tags::default()
+        });
+        for c in [a, Case::new("", ""), Case::new("x", "😀 ＡＢＣ")] {
+            let want = hash64(&c.content_hash());
+            let mut m = c.clone();
+            assert_eq!(case_hash64(&mut m), want);
+            assert_eq!(m, c, "the case is put back as it was");
         }
     }
 

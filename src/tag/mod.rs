@@ -188,6 +188,34 @@ impl Tagger {
         })
     }
 
+    /// As [`Tagger::tag`], from the words of the title and of the body, each segmented on its
+    /// own: their [`crate::text::Segmenter::tokens`] (as the index tokens give them, see
+    /// [`crate::index::tokenizer::TextTokens::words`]), so the text is not segmented again.
+    /// The same tags as [`Tagger::tag`]: jieba never joins characters across the newline that
+    /// separates title and body, so the words of the two joined are those of each in turn.
+    pub fn tag_tokens<'w>(
+        &self,
+        title: &str,
+        body: &str,
+        title_words: impl IntoIterator<Item = &'w str>,
+        body_words: impl IntoIterator<Item = &'w str>,
+    ) -> Tags {
+        let seg = segmenter();
+        let (text, terms): (std::borrow::Cow<str>, Vec<&str>) =
+            if title.is_empty() || body.starts_with(title) {
+                let terms = body_words.into_iter().filter(|w| !seg.is_stopword(w));
+                (body.into(), terms.collect())
+            } else {
+                let words = title_words.into_iter().chain(body_words);
+                let terms = words.filter(|w| !seg.is_stopword(w));
+                (format!("{title}\n{body}").into(), terms.collect())
+            };
+        SCRATCH.with(|cell| {
+            let (scratch, scan) = &mut *cell.borrow_mut();
+            self.tag_with(scratch, scan, title, body, &text, &terms)
+        })
+    }
+
     fn tag_with<S: AsRef<str>>(
         &self,
         s: &mut Scratch,
