@@ -115,11 +115,13 @@ impl Keywords {
             patterns[i] = p;
         }
         // patterns are lowercased; matching ASCII case-insensitively spares lowercasing texts
-        // (most hold an upper-case "A市"); a full DFA is the fastest scan for this many
+        // (most hold an upper-case "A市"). A full DFA of these patterns takes 3.5 MB and
+        // scans fastest alone, but beside the models' weights its cache misses make it
+        // slower than the contiguous NFA (180 kB): 26k against 42k cycles a case.
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
             .context("cannot build the keyword matcher")?;
         Ok(Keywords {

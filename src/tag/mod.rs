@@ -229,10 +229,10 @@ impl Tagger {
         s.features(&self.category.cfg, terms);
         // category
         cat.vectorize(s);
-        let cp = softmax(&cat.scores(&s.x), cat.temperature);
+        let cp = softmax(&cat.scores_in(s), cat.temperature);
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
-        let top = cat.top_features(&s.x, ci, 3);
+        let top = cat.top_features_in(s, ci, 3);
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);

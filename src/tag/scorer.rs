@@ -2,12 +2,19 @@
 //!
 //! Per case the feature hashes are computed once ([`FeatureConfig::hash_into`], into reused
 //! buffers, no string per n-gram). Each model masks them to its width and counts them in a
-//! reused per-thread array indexed by bucket (touching only the case's buckets, no sort),
-//! which gives the same buckets and values as [`FeatureConfig::vectorize_hashes`] in
-//! first-occurrence order. Weights are held as i16, feature-major (`w[bucket * kp + class]`,
-//! scaled per class, rows padded to eight classes), so all classes' weights of one feature are
-//! one contiguous run (one to three cache lines), scored eight classes at a time (AVX2 when
-//! the CPU has it), in half the memory of f32 weights.
+//! small reused per-thread hash table (a few kilobytes, so it stays in L1; no sort), which
+//! gives the same buckets and values as [`FeatureConfig::vectorize_hashes`] in
+//! first-occurrence order. Weights are feature-major (all classes of one bucket in one row),
+//! scaled per class and scored eight classes at a time (AVX2 when the CPU has it).
+//!
+//! A model file stores every weight as a signed byte `q` meaning `q·|q|` steps of its class
+//! scale, and every IDF as one of 256 levels (see [`LinearModel::to_bytes`]). When a model's
+//! weights and IDFs are on that grid (always, for a model read from a file), each row holds
+//! the bytes `q` and, in the first padding lane, the bucket's IDF level: one row of `k + 1`
+//! bytes (rounded up to eight) is everything a case needs of a bucket, a quarter of the
+//! memory of f32 weights plus an f32 IDF array, so far fewer cache misses. Scores use the
+//! integer `q·|q|`, exactly the value an i16 weight would hold, so they are the same.
+//! Other models (weights off the grid) keep i16 weights and an f32 IDF array.
 
 use super::features::FeatureConfig;
 use super::linear::LinearModel;
@@ -19,20 +26,33 @@ const STEPS: f32 = 127.0 * 127.0;
 
 /// Row stride of the weights: classes padded to a multiple of this (SIMD width).
 const LANES: usize = 8;
-/// How many features ahead the scoring loop prefetches weight rows.
-#[cfg(target_arch = "x86_64")]
-const PREFETCH_AHEAD: usize = 8;
+/// Models up to this width count buckets in a dense array (small enough to stay cached),
+/// wider ones in a hash table.
+const DENSE_BITS: u32 = 14;
+/// How many features ahead the scoring loops prefetch weight rows.
+const PREFETCH_AHEAD: usize = 32;
 
-/// A linear model laid out for scoring: i16 feature-major weights with a scale per class,
-/// each feature's row padded to a multiple of [`LANES`].
+/// The weight rows of a [`CompactModel`].
+#[derive(Debug, Clone)]
+enum Rows {
+    /// `q` per weight, worth `q·|q|` steps; lane `k` of each row holds the bucket's IDF level
+    /// (an index into [`CompactModel::idf`]).
+    Sq8(Vec<i8>),
+    /// The weight in steps; [`CompactModel::idf`] holds one IDF per bucket.
+    I16(Vec<i16>),
+}
+
+/// A linear model laid out for scoring: feature-major weights with a scale per class, each
+/// feature's row padded to a multiple of [`LANES`].
 #[derive(Debug, Clone)]
 pub struct CompactModel {
     k: usize,
-    /// Row stride (k rounded up to [`LANES`]).
+    /// Row stride (classes, plus the IDF lane for [`Rows::Sq8`], rounded up to [`LANES`]).
     kp: usize,
     bits: u32,
+    /// [`Rows::Sq8`]: the IDF of each level; [`Rows::I16`]: the IDF of each bucket.
     idf: Vec<f32>,
-    w: Vec<i16>,
+    w: Rows,
     scale: Vec<f32>,
     bias: Vec<f32>,
     pub temperature: f32,
@@ -45,15 +65,25 @@ pub struct Scratch {
     pub hashes: Vec<u64>,
     /// The CJK characters of the joined terms.
     pub chars: Vec<[u8; 3]>,
-    /// Count per bucket, all zero between uses.
-    counts: Vec<u16>,
-    /// The buckets of the case in first-occurrence order.
+    /// Open-addressing table of the buckets seen: index in `order` plus one (0: empty).
+    table: Vec<u32>,
+    /// Count per bucket for models of at most [`DENSE_BITS`] bits, all zero between uses.
+    dense: Vec<u16>,
+    /// The buckets of the case in first-occurrence order, and their counts.
     order: Vec<u32>,
+    counts: Vec<u16>,
     /// The buckets and counts of the widest model vectorised so far, and its width (0: none).
     wide: Vec<(u32, u16)>,
     wide_bits: u32,
+    /// The width `order` and `counts` were counted at (0: none yet for this case).
+    counted_bits: u32,
     /// A model's sparse TF-IDF vector: (bucket, value).
     pub x: Vec<(u32, f32)>,
+    /// For a model with one-word rows (eight bytes: up to seven classes), the row of each
+    /// entry of `x`, copied while vectorising, so scoring and the top features read them in
+    /// order instead of from all over the model; and which model's rows they are.
+    rows8: Vec<u64>,
+    rows8_of: usize,
 }
 
 impl Scratch {
@@ -61,6 +91,7 @@ impl Scratch {
     pub fn features<S: AsRef<str>>(&mut self, cfg: &FeatureConfig, terms: &[S]) {
         cfg.hash_into(terms, &mut self.hashes, &mut self.chars);
         self.wide_bits = 0;
+        self.counted_bits = 0;
     }
 
     /// Takes precomputed feature hashes instead (no character list).
@@ -69,6 +100,60 @@ impl Scratch {
         self.hashes.extend_from_slice(hashes);
         self.chars.clear();
         self.wide_bits = 0;
+        self.counted_bits = 0;
+    }
+
+    /// Counts `(bucket, count)` items into `order` / `counts` (distinct buckets in
+    /// first-occurrence order), through the small hash table; at most `n` items.
+    fn count(&mut self, bits: u32, n: usize, items: impl Iterator<Item = (u32, u16)>) {
+        if bits <= DENSE_BITS {
+            let dim = 1usize << bits;
+            if self.dense.len() < dim {
+                self.dense.resize(dim, 0);
+            }
+            self.order.clear();
+            self.counts.clear();
+            for (b, c) in items {
+                let d = &mut self.dense[b as usize];
+                if *d == 0 {
+                    self.order.push(b);
+                }
+                *d = d.saturating_add(c);
+            }
+            for &b in &self.order {
+                self.counts
+                    .push(std::mem::take(&mut self.dense[b as usize]));
+            }
+            return;
+        }
+        let size = (n + n / 2).max(64).next_power_of_two();
+        let shift = 32 - size.trailing_zeros();
+        let mask = size - 1;
+        if self.table.len() < size {
+            self.table.resize(size, 0);
+        }
+        let table = &mut self.table[..size];
+        table.fill(0);
+        self.order.clear();
+        self.counts.clear();
+        let (order, counts) = (&mut self.order, &mut self.counts);
+        for (b, c) in items {
+            let mut i = (b.wrapping_mul(0x9E37_79B1) >> shift) as usize;
+            loop {
+                let e = table[i] as usize;
+                if e == 0 {
+                    order.push(b);
+                    counts.push(c);
+                    table[i] = order.len() as u32;
+                    break;
+                }
+                if order[e - 1] == b {
+                    counts[e - 1] = counts[e - 1].saturating_add(c);
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
     }
 }
 
@@ -82,18 +167,89 @@ fn tf(count: u16) -> f32 {
     }
 }
 
-/// `acc[c] += w[b * kp + c] * v` over the features `x` (the scoring inner loop; rows are
-/// whole chunks of [`LANES`]).
-fn accumulate(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
-    for &(b, v) in x {
-        let row = &w[b as usize * kp..][..kp];
+/// Asks for the cache lines of `len` bytes at `p` (a hint: no effect on results).
+#[inline(always)]
+fn prefetch(p: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let first = p as usize & !63;
+        let last = (p as usize).wrapping_add(len - 1) & !63;
+        let mut line = first;
+        while line <= last {
+            // SAFETY: prefetching is a hint and never faults, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line as *const i8) };
+            line += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, len);
+}
+
+/// A weight row element as its integer number of steps.
+trait Step: Copy {
+    fn steps(self) -> f32;
+}
+
+impl Step for i16 {
+    #[inline(always)]
+    fn steps(self) -> f32 {
+        f32::from(self)
+    }
+}
+
+impl Step for i8 {
+    #[inline(always)]
+    fn steps(self) -> f32 {
+        let q = i16::from(self);
+        f32::from(q * q.abs())
+    }
+}
+
+/// `acc[c] += steps(w[r * kp + c]) * v` over the features `(b, v)` of `x` (the scoring inner
+/// loop; rows are whole chunks of [`LANES`]), where row `r` is the bucket `b`, or with `SEQ`
+/// the feature's index in `x` (rows copied in order, see [`Scratch::rows8`]).
+fn accumulate<T: Step, const SEQ: bool>(w: &[T], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
+    for (j, &(b, v)) in x.iter().enumerate() {
+        let r = if SEQ { j } else { b as usize };
+        let row = &w[r * kp..][..kp];
         for (a8, w8) in acc.chunks_exact_mut(LANES).zip(row.chunks_exact(LANES)) {
             let a8: &mut [f32; LANES] = a8.try_into().expect("whole chunk");
-            let w8: &[i16; LANES] = w8.try_into().expect("whole chunk");
+            let w8: &[T; LANES] = w8.try_into().expect("whole chunk");
             for i in 0..LANES {
-                a8[i] += f32::from(w8[i]) * v;
+                a8[i] += w8[i].steps() * v;
             }
         }
+    }
+}
+
+/// Rows of i16 or i8 weights for the AVX2 kernels.
+#[cfg(target_arch = "x86_64")]
+trait Avx2Row: Step {
+    /// Eight lanes at `p` as f32 steps.
+    ///
+    /// # Safety
+    /// AVX2 present; eight elements readable at `p`.
+    unsafe fn load8(p: *const Self) -> std::arch::x86_64::__m256;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Row for i16 {
+    #[inline(always)]
+    unsafe fn load8(p: *const i16) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        let wi = _mm_loadu_si128(p as *const __m128i);
+        _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(wi))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Row for i8 {
+    #[inline(always)]
+    unsafe fn load8(p: *const i8) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        let q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i));
+        _mm256_cvtepi32_ps(_mm256_mullo_epi32(q, _mm256_abs_epi32(q)))
     }
 }
 
@@ -105,18 +261,23 @@ fn accumulate(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn accumulate_avx2(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
+unsafe fn accumulate_avx2<T: Avx2Row, const SEQ: bool>(
+    w: &[T],
+    kp: usize,
+    x: &[(u32, f32)],
+    acc: &mut [f32],
+) {
     assert!(kp.is_multiple_of(LANES) && acc.len() == kp);
     macro_rules! fixed {
         ($($n:literal)*) => {
             match kp / LANES {
-                $($n => return accumulate_avx2_fixed::<$n>(w, x, acc),)*
+                $($n => return accumulate_avx2_fixed::<T, SEQ, $n>(w, x, acc),)*
                 _ => {}
             }
         };
     }
     fixed!(1 2 3 4 5 6 7 8 9 10 11 12);
-    accumulate(w, kp, x, acc)
+    accumulate::<T, SEQ>(w, kp, x, acc)
 }
 
 /// [`accumulate_avx2`] for rows of `N` chunks, the sums held in `N` registers.
@@ -125,27 +286,23 @@ unsafe fn accumulate_avx2(w: &[i16], kp: usize, x: &[(u32, f32)], acc: &mut [f32
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn accumulate_avx2_fixed<const N: usize>(w: &[i16], x: &[(u32, f32)], acc: &mut [f32]) {
+unsafe fn accumulate_avx2_fixed<T: Avx2Row, const SEQ: bool, const N: usize>(
+    w: &[T],
+    x: &[(u32, f32)],
+    acc: &mut [f32],
+) {
     use std::arch::x86_64::*;
     let kp = N * LANES;
     assert!(acc.len() == kp);
     let mut sums = [_mm256_setzero_ps(); N];
-    for (i, &(b, v)) in x.iter().enumerate() {
-        // the rows are scattered over megabytes: ask for a later feature's row early
-        if let Some(&(ahead, _)) = x.get(i + PREFETCH_AHEAD) {
-            let p = w.as_ptr().wrapping_add(ahead as usize * kp) as *const i8;
-            for line in (0..kp * 2).step_by(64) {
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(line));
-            }
-        }
-        let start = b as usize * kp;
+    for (j, &(b, v)) in x.iter().enumerate() {
+        let start = if SEQ { j } else { b as usize } * kp;
         assert!(start + kp <= w.len(), "bucket {b} out of range");
         let row = w.as_ptr().add(start);
         let vv = _mm256_set1_ps(v);
         for (c, sum) in sums.iter_mut().enumerate() {
             // SAFETY: row + c*8 .. +8 lies in w (checked above).
-            let wi = _mm_loadu_si128(row.add(c * LANES) as *const __m128i);
-            let wf = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(wi));
+            let wf = T::load8(row.add(c * LANES));
             *sum = _mm256_add_ps(*sum, _mm256_mul_ps(wf, vv));
         }
     }
@@ -155,11 +312,37 @@ unsafe fn accumulate_avx2_fixed<const N: usize>(w: &[i16], x: &[(u32, f32)], acc
     }
 }
 
+/// The distinct values of `v` (sorted by bits), when there are at most 256 of them.
+fn levels(v: &[f32]) -> Option<Vec<f32>> {
+    let mut bits: Vec<u32> = Vec::new();
+    for x in v {
+        let b = x.to_bits();
+        if let Err(i) = bits.binary_search(&b) {
+            if bits.len() == 256 {
+                return None;
+            }
+            bits.insert(i, b);
+        }
+    }
+    Some(bits.into_iter().map(f32::from_bits).collect())
+}
+
+/// `q` with `q·|q| == s`, if there is one in `-127..=127`.
+fn sqrt_step(s: i16) -> Option<i8> {
+    let m = i32::from(s).abs();
+    let q = (m as f64).sqrt().round() as i32;
+    (q <= 127 && q * q == m).then(|| if s < 0 { -q as i8 } else { q as i8 })
+}
+
 impl CompactModel {
     /// Lays out a loaded model for scoring (weights read from a model file convert exactly).
     pub fn new(m: &LinearModel) -> CompactModel {
+        CompactModel::layout(m, true)
+    }
+
+    /// With `bytes`, the byte rows when the model's weights and IDFs allow them, else i16.
+    fn layout(m: &LinearModel, bytes: bool) -> CompactModel {
         let k = m.k();
-        let kp = k.div_ceil(LANES) * LANES;
         let mut maxabs = vec![0f32; k];
         for row in m.w.chunks_exact(k) {
             for (a, w) in maxabs.iter_mut().zip(row) {
@@ -170,19 +353,40 @@ impl CompactModel {
             .iter()
             .map(|&s| if s > 0.0 { STEPS / s } else { 0.0 })
             .collect();
-        let mut w = vec![0i16; m.w.len() / k * kp];
-        for (out, row) in w.chunks_exact_mut(kp).zip(m.w.chunks_exact(k)) {
-            for ((o, &x), &f) in out.iter_mut().zip(row).zip(&inv) {
-                // round half away from zero; the cast saturates
-                let q = x * f;
-                *o = (q + 0.5f32.copysign(q)).clamp(-STEPS, STEPS) as i16;
+        let step = |x: f32, f: f32| {
+            // round half away from zero; the cast saturates
+            let q = x * f;
+            (q + 0.5f32.copysign(q)).clamp(-STEPS, STEPS) as i16
+        };
+        let rows = m.w.len() / k;
+        // the byte layout, when every weight is q·|q| steps and the IDFs take 256 levels
+        let sq8 = levels(&m.idf).filter(|_| bytes).and_then(|lv| {
+            let kp = (k + 1).div_ceil(LANES) * LANES;
+            let mut w = vec![0i8; rows * kp];
+            for ((out, row), idf) in w.chunks_exact_mut(kp).zip(m.w.chunks_exact(k)).zip(&m.idf) {
+                for ((o, &x), &f) in out.iter_mut().zip(row).zip(&inv) {
+                    *o = sqrt_step(step(x, f))?;
+                }
+                let level = lv.binary_search_by_key(&idf.to_bits(), |l| l.to_bits());
+                out[k] = level.ok()? as u8 as i8;
             }
-        }
+            Some((kp, lv, Rows::Sq8(w)))
+        });
+        let (kp, idf, w) = sq8.unwrap_or_else(|| {
+            let kp = k.div_ceil(LANES) * LANES;
+            let mut w = vec![0i16; rows * kp];
+            for (out, row) in w.chunks_exact_mut(kp).zip(m.w.chunks_exact(k)) {
+                for ((o, &x), &f) in out.iter_mut().zip(row).zip(&inv) {
+                    *o = step(x, f);
+                }
+            }
+            (kp, m.idf.clone(), Rows::I16(w))
+        });
         CompactModel {
             k,
             kp,
             bits: m.cfg.bits,
-            idf: m.idf.clone(),
+            idf,
             w,
             scale: maxabs.iter().map(|&s| s / STEPS).collect(),
             bias: m.bias.clone(),
@@ -197,49 +401,83 @@ impl CompactModel {
 
     /// The L2-normalised TF-IDF vector of the case whose features are in `s`
     /// ([`Scratch::features`]), into `s.x`. When the previous call left a vector of a model at
-    /// least as wide (`s.buckets` from the widest model first), its buckets and counts are
-    /// reused instead of the hashes: narrower buckets are the wider ones masked.
+    /// least as wide (the widest model first), its buckets and counts are reused instead of
+    /// the hashes: narrower buckets are the wider ones masked.
     pub fn vectorize(&self, s: &mut Scratch) {
-        let dim = 1usize << self.bits;
-        if s.counts.len() < dim {
-            s.counts.resize(dim, 0);
-        }
-        let mask = (dim - 1) as u32;
-        let (counts, order, x) = (&mut s.counts, &mut s.order, &mut s.x);
-        order.clear();
-        if s.wide_bits >= self.bits && s.wide_bits > 0 {
-            for &(b, c) in &s.wide {
-                let b = (b & mask) as usize;
-                if counts[b] == 0 {
-                    order.push(b as u32);
-                }
-                counts[b] = counts[b].saturating_add(c);
-            }
+        let mask = ((1u64 << self.bits) - 1) as u32;
+        if s.counted_bits == self.bits {
+            // the previous model had this width: same buckets, same counts
+        } else if s.wide_bits >= self.bits && s.wide_bits > 0 {
+            let wide = std::mem::take(&mut s.wide);
+            s.count(
+                self.bits,
+                wide.len(),
+                wide.iter().map(|&(b, c)| (b & mask, c)),
+            );
+            s.wide = wide;
         } else {
-            for &h in &s.hashes {
-                let b = (h as u32 & mask) as usize;
-                if counts[b] == 0 {
-                    order.push(b as u32);
-                }
-                counts[b] = counts[b].saturating_add(1);
-            }
-        }
-        x.clear();
-        let mut norm = 0f32;
-        let keep = s.wide_bits < self.bits || s.wide_bits == 0;
-        if keep {
+            let hashes = std::mem::take(&mut s.hashes);
+            s.count(
+                self.bits,
+                hashes.len(),
+                hashes.iter().map(|&h| (h as u32 & mask, 1)),
+            );
+            s.hashes = hashes;
             s.wide.clear();
+            s.wide
+                .extend(s.order.iter().copied().zip(s.counts.iter().copied()));
             s.wide_bits = self.bits;
         }
-        for &b in order.iter() {
-            let c = std::mem::take(&mut counts[b as usize]);
-            if keep {
-                s.wide.push((b, c));
-            }
-            let v = tf(c) * self.idf[b as usize];
+        s.counted_bits = self.bits;
+        let (x, rows8) = (&mut s.x, &mut s.rows8);
+        x.clear();
+        rows8.clear();
+        s.rows8_of = 0;
+        let mut norm = 0f32;
+        let mut push = |b: u32, c: u16, idf: f32| {
+            let v = tf(c) * idf;
             if v > 0.0 {
                 x.push((b, v));
                 norm += v * v;
+            }
+            v > 0.0
+        };
+        match &self.w {
+            Rows::Sq8(w) if self.kp == LANES => {
+                // one u64 per row: copy each row beside its entry of x
+                s.rows8_of = self.id();
+                for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
+                    if let Some(&ahead) = s.order.get(j + PREFETCH_AHEAD) {
+                        prefetch(
+                            w.as_ptr().wrapping_add(ahead as usize * LANES) as *const u8,
+                            LANES,
+                        );
+                    }
+                    let row: [i8; LANES] = w[b as usize * LANES..][..LANES]
+                        .try_into()
+                        .expect("whole row");
+                    if push(b, c, self.idf[row[self.k] as u8 as usize]) {
+                        rows8.push(u64::from_le_bytes(row.map(|q| q as u8)));
+                    }
+                }
+            }
+            Rows::Sq8(w) => {
+                let kp = self.kp;
+                for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
+                    if let Some(&ahead) = s.order.get(j + PREFETCH_AHEAD) {
+                        prefetch(
+                            w.as_ptr().wrapping_add(ahead as usize * kp) as *const u8,
+                            kp,
+                        );
+                    }
+                    let level = w[b as usize * kp + self.k] as u8;
+                    push(b, c, self.idf[level as usize]);
+                }
+            }
+            Rows::I16(_) => {
+                for (&b, &c) in s.order.iter().zip(&s.counts) {
+                    push(b, c, self.idf[b as usize]);
+                }
             }
         }
         if norm > 0.0 {
@@ -248,18 +486,45 @@ impl CompactModel {
         }
     }
 
+    /// Identifies this model's weights (for [`Scratch::rows8_of`]).
+    fn id(&self) -> usize {
+        match &self.w {
+            Rows::Sq8(w) => w.as_ptr() as usize,
+            Rows::I16(w) => w.as_ptr() as usize,
+        }
+    }
+
+    /// The rows copied beside `s.x` by this model's [`CompactModel::vectorize`], if it left
+    /// them.
+    fn rows8<'a>(&self, s: &'a Scratch) -> Option<&'a [[i8; LANES]]> {
+        (s.rows8_of == self.id() && s.rows8.len() == s.x.len()).then(|| {
+            // SAFETY: u64 and [i8; 8] have the same size, and i8 any bit pattern.
+            unsafe { std::slice::from_raw_parts(s.rows8.as_ptr().cast(), s.rows8.len()) }
+        })
+    }
+
     /// Raw decision scores, one per class.
     pub fn scores(&self, x: &[(u32, f32)]) -> Vec<f32> {
         let mut acc = vec![0f32; self.kp];
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is present, checked just above.
-            unsafe { accumulate_avx2(&self.w, self.kp, x, &mut acc) };
-        } else {
-            accumulate(&self.w, self.kp, x, &mut acc);
+        match &self.w {
+            Rows::Sq8(w) => accumulate_any::<_, false>(w, self.kp, x, &mut acc),
+            Rows::I16(w) => accumulate_any::<_, false>(w, self.kp, x, &mut acc),
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        accumulate(&self.w, self.kp, x, &mut acc);
+        self.finish(acc)
+    }
+
+    /// [`CompactModel::scores`] of `s.x` after this model's [`CompactModel::vectorize`].
+    pub fn scores_in(&self, s: &Scratch) -> Vec<f32> {
+        let Some(rows) = self.rows8(s) else {
+            return self.scores(&s.x);
+        };
+        let mut acc = vec![0f32; LANES];
+        accumulate_any::<_, true>(rows.as_flattened(), LANES, &s.x, &mut acc);
+        self.finish(acc)
+    }
+
+    /// Bias and class scale on the accumulated sums.
+    fn finish(&self, mut acc: Vec<f32>) -> Vec<f32> {
         acc.truncate(self.k);
         for ((a, s), b) in acc.iter_mut().zip(&self.scale).zip(&self.bias) {
             *a = b + *a * s;
@@ -267,13 +532,47 @@ impl CompactModel {
         acc
     }
 
+    /// The weight of `bucket` for `class`, in steps.
+    #[inline]
+    fn steps(&self, bucket: u32, class: usize) -> f32 {
+        let i = bucket as usize * self.kp + class;
+        match &self.w {
+            Rows::Sq8(w) => w[i].steps(),
+            Rows::I16(w) => w[i].steps(),
+        }
+    }
+
     /// The buckets of `x` pushing hardest towards `class` (positive contributions only), best
     /// first; ties go to the lower bucket.
     pub fn top_features(&self, x: &[(u32, f32)], class: usize, n: usize) -> Vec<u32> {
+        self.top_by(x, class, n, |j, b| self.steps(b, class) * x[j].1)
+    }
+
+    /// [`CompactModel::top_features`] of `s.x` after this model's
+    /// [`CompactModel::vectorize`].
+    pub fn top_features_in(&self, s: &Scratch, class: usize, n: usize) -> Vec<u32> {
+        match self.rows8(s) {
+            Some(rows) => self.top_by(&s.x, class, n, |j, _| rows[j][class].steps() * s.x[j].1),
+            None => self.top_features(&s.x, class, n),
+        }
+    }
+
+    /// The top `n` buckets of `x` by `contribution(index, bucket)` (positive only).
+    fn top_by(
+        &self,
+        x: &[(u32, f32)],
+        class: usize,
+        n: usize,
+        contribution: impl Fn(usize, u32) -> f32,
+    ) -> Vec<u32> {
+        debug_assert!(class < self.k);
         let mut best: Vec<(f32, u32)> = Vec::with_capacity(n + 1);
-        for &(b, v) in x {
-            let c = f32::from(self.w[b as usize * self.kp + class]) * v;
-            if c <= 0.0 {
+        // Skip a feature when c < floor: below the n-th best once there are n, else c <= 0
+        // (the least positive float as the floor). One predictable branch for most features.
+        let mut floor = f32::from_bits(1);
+        for (j, &(b, _)) in x.iter().enumerate() {
+            let c = contribution(j, b);
+            if c < floor {
                 continue;
             }
             let pos = best
@@ -283,16 +582,86 @@ impl CompactModel {
             if pos < n {
                 best.insert(pos, (c, b));
                 best.truncate(n);
+                if best.len() == n {
+                    floor = best[n - 1].0;
+                }
             }
         }
         best.into_iter().map(|(_, b)| b).collect()
     }
 }
 
+/// [`accumulate_avx2`] when the CPU has AVX2, else [`accumulate`].
+#[cfg(target_arch = "x86_64")]
+fn accumulate_any<T: Avx2Row, const SEQ: bool>(
+    w: &[T],
+    kp: usize,
+    x: &[(u32, f32)],
+    acc: &mut [f32],
+) {
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present, checked just above.
+        unsafe { accumulate_avx2::<T, SEQ>(w, kp, x, acc) };
+    } else {
+        accumulate::<T, SEQ>(w, kp, x, acc);
+    }
+}
+
+/// [`accumulate`] (no AVX2 off x86_64).
+#[cfg(not(target_arch = "x86_64"))]
+fn accumulate_any<T: Step, const SEQ: bool>(w: &[T], kp: usize, x: &[(u32, f32)], acc: &mut [f32]) {
+    accumulate::<T, SEQ>(w, kp, x, acc);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tag::features::SparseVec;
+
+    /// The byte rows of the built-in models score exactly as i16 weights do.
+    #[test]
+    fn byte_rows_score_as_i16_rows() {
+        let texts = [
+            "小区路灯不亮，晚上出行不便，希望尽快维修",
+            "A市经开区某公司拖欠工资三个月，劳动监察部门不作为",
+            "学校周边道路拥堵，校车安全隐患大",
+        ];
+        let terms: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| crate::text::segmenter().terms(t))
+            .collect();
+        for bytes in [
+            crate::tag::CATEGORY_MODEL,
+            crate::tag::TOPIC_MODEL,
+            crate::tag::ROUTE_MODEL,
+        ] {
+            let m = LinearModel::from_bytes(bytes).unwrap();
+            let a = CompactModel::layout(&m, true);
+            let b = CompactModel::layout(&m, false);
+            assert!(matches!(a.w, Rows::Sq8(_)), "a model file gives byte rows");
+            assert!(matches!(b.w, Rows::I16(_)));
+            for t in &terms {
+                let (mut sa, mut sb) = (Scratch::default(), Scratch::default());
+                sa.features(&m.cfg, t);
+                sb.features(&m.cfg, t);
+                a.vectorize(&mut sa);
+                b.vectorize(&mut sb);
+                assert_eq!(sa.x, sb.x);
+                assert_eq!(a.scores_in(&sa), b.scores(&sb.x));
+                assert_eq!(a.scores(&sa.x), b.scores(&sb.x));
+                for class in 0..m.k() {
+                    assert_eq!(
+                        a.top_features_in(&sa, class, 3),
+                        b.top_features(&sb.x, class, 3)
+                    );
+                }
+                let want = m.scores(&m.cfg.vectorize(t, &m.idf));
+                for (x, y) in a.scores_in(&sa).iter().zip(want) {
+                    assert!((x - y).abs() < 1e-3, "{x} {y}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn one_hash_pass_gives_each_width_its_vector() {
