@@ -157,7 +157,7 @@ pub fn ingest_paths(
                 break;
             }
             let n = step.len();
-            summary += upserter.upsert_each(step, |case, tokens| {
+            summary += upserter.upsert(step, |case, tokens| {
                 if opts.tag {
                     tag_case(case, tokens);
                 }
@@ -204,7 +204,7 @@ pub fn ingest_cases(
         if step.is_empty() {
             break;
         }
-        summary += upserter.upsert_each(step, |case, tokens| {
+        summary += upserter.upsert(step, |case, tokens| {
             if tag {
                 tag_case(case, tokens);
             }

@@ -274,7 +274,7 @@ impl CaseStore {
     /// stored under its id counts as unchanged and is not rewritten.
     pub fn upsert(&self, cases: &[Case]) -> Result<UpsertSummary> {
         let mut up = self.upserter()?;
-        let summary = up.upsert(cases.to_vec(), |_| {})?;
+        let summary = up.upsert(cases.to_vec(), |_, _| {})?;
         up.finish()?;
         Ok(summary)
     }
@@ -563,7 +563,7 @@ fn classify(
 }
 
 /// The index tokens of a case's title, narrative and reply ([`TextTokens`]), made once before
-/// the case is written: [`Upserter::upsert_each`] hands them to its `prepare` step (the
+/// the case is written: [`Upserter::upsert`] hands them to its `prepare` step (the
 /// tagger reads the words) and then to the index, which does not segment the texts again.
 #[derive(Debug, Clone, Default)]
 pub struct CaseTokens {
@@ -608,23 +608,11 @@ pub struct Upserter<'a> {
 }
 
 impl Upserter<'_> {
-    /// Classifies `cases` (in order), lets `prepare` fill in the new and changed ones (the
-    /// tagger), and writes them; nothing is committed.
+    /// Classifies `cases` (in order) and writes the new and changed ones, nothing committed:
+    /// the texts of each are tokenized once ([`CaseTokens::of`]) and `prepare` is called on
+    /// the case with its tokens (the tagger reads the words from them) before it is written
+    /// with those same tokens, in parallel.
     pub fn upsert(
-        &mut self,
-        cases: Vec<Case>,
-        prepare: impl FnOnce(&mut [Case]),
-    ) -> Result<UpsertSummary> {
-        let (mut changed, changes, summary) = self.classify(cases);
-        prepare(&mut changed);
-        self.write_all(changed, changes, |_, _| {})?;
-        Ok(summary)
-    }
-
-    /// As [`Upserter::upsert`], with the texts of each new or changed case tokenized once
-    /// ([`CaseTokens::of`]) and `prepare` called on each case with its tokens (the tagger reads
-    /// the words from them) before it is written with those same tokens, in parallel.
-    pub fn upsert_each(
         &mut self,
         cases: Vec<Case>,
         prepare: impl Fn(&mut Case, &CaseTokens) + Sync,
@@ -908,11 +896,11 @@ mod tests {
         let a1 = Case::new("a", "第一版");
         let a2 = Case::new("a", "第二版");
         let s = up
-            .upsert(vec![a1.clone(), a1.clone(), a2.clone()], |_| {})
+            .upsert(vec![a1.clone(), a1.clone(), a2.clone()], |_, _| {})
             .unwrap();
         assert_eq!((s.added, s.unchanged, s.updated), (1, 1, 1));
         // Seen again in a later call of the same session, still uncommitted.
-        let s = up.upsert(vec![a2.clone()], |_| {}).unwrap();
+        let s = up.upsert(vec![a2.clone()], |_, _| {}).unwrap();
         assert_eq!(s.unchanged, 1);
         up.finish().unwrap();
         assert_eq!(store.len(), 1);
@@ -926,7 +914,7 @@ mod tests {
             .upsert(&[Case::new("1", "甲"), Case::new("2", "乙")])
             .unwrap();
         let mut up = store.upserter().unwrap();
-        let mut seen = Vec::new();
+        let seen = std::sync::Mutex::new(Vec::new());
         let s = up
             .upsert(
                 vec![
@@ -934,9 +922,12 @@ mod tests {
                     Case::new("2", "乙改"),
                     Case::new("3", "丙"),
                 ],
-                |cases| seen.extend(cases.iter().map(|c| c.id.clone())),
+                |case, _| seen.lock().unwrap().push(case.id.clone()),
             )
             .unwrap();
+        // prepared in parallel: the order of the calls is not the input order
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
         assert_eq!(seen, ["2", "3"]);
         assert_eq!((s.added, s.updated, s.unchanged), (1, 1, 1));
         assert_eq!(up.uncommitted(), 2);

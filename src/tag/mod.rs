@@ -80,6 +80,16 @@ pub fn tagger() -> &'static Tagger {
     &DEFAULT
 }
 
+/// The text the tagger reads: the title and body joined by a newline, or the body alone when
+/// there is no title or the body already starts with it.
+fn joined<'a>(title: &str, body: &'a str) -> std::borrow::Cow<'a, str> {
+    if title.is_empty() || body.starts_with(title) {
+        body.into()
+    } else {
+        format!("{title}\n{body}").into()
+    }
+}
+
 /// Tags every case in place (in parallel). Called by ingest before cases are stored.
 pub fn tag_cases(cases: &mut [Case]) {
     let t = tagger();
@@ -168,24 +178,14 @@ impl Tagger {
 
     /// Tags a title and body.
     pub fn tag(&self, title: &str, body: &str) -> Tags {
-        let text = if title.is_empty() || body.starts_with(title) {
-            body.to_string()
-        } else {
-            format!("{title}\n{body}")
-        };
+        let text = joined(title, body);
         let terms = segmenter().terms_borrowed(&text);
-        SCRATCH.with(|cell| {
-            let (scratch, scan) = &mut *cell.borrow_mut();
-            self.tag_with(scratch, scan, title, body, &text, &terms)
-        })
+        self.tag_scratch(title, body, &text, &terms)
     }
 
     /// Tags with precomputed terms of `text` (title and body joined).
     pub fn tag_terms(&self, title: &str, body: &str, text: &str, terms: &[String]) -> Tags {
-        SCRATCH.with(|cell| {
-            let (scratch, scan) = &mut *cell.borrow_mut();
-            self.tag_with(scratch, scan, title, body, text, terms)
-        })
+        self.tag_scratch(title, body, text, terms)
     }
 
     /// As [`Tagger::tag`], from the words of the title and of the body, each segmented on its
@@ -201,18 +201,23 @@ impl Tagger {
         body_words: impl IntoIterator<Item = &'w str>,
     ) -> Tags {
         let seg = segmenter();
-        let (text, terms): (std::borrow::Cow<str>, Vec<&str>) =
-            if title.is_empty() || body.starts_with(title) {
-                let terms = body_words.into_iter().filter(|w| !seg.is_stopword(w));
-                (body.into(), terms.collect())
-            } else {
-                let words = title_words.into_iter().chain(body_words);
-                let terms = words.filter(|w| !seg.is_stopword(w));
-                (format!("{title}\n{body}").into(), terms.collect())
-            };
+        let text = joined(title, body);
+        // the title's words count only when the title is joined to the body
+        let title_joined = text.len() != body.len();
+        let terms: Vec<&str> = title_words
+            .into_iter()
+            .filter(|_| title_joined)
+            .chain(body_words)
+            .filter(|w| !seg.is_stopword(w))
+            .collect();
+        self.tag_scratch(title, body, &text, &terms)
+    }
+
+    /// [`Tagger::tag_with`] on this thread's reused buffers.
+    fn tag_scratch<S: AsRef<str>>(&self, title: &str, body: &str, text: &str, terms: &[S]) -> Tags {
         SCRATCH.with(|cell| {
             let (scratch, scan) = &mut *cell.borrow_mut();
-            self.tag_with(scratch, scan, title, body, &text, &terms)
+            self.tag_with(scratch, scan, title, body, text, terms)
         })
     }
 
@@ -309,11 +314,7 @@ impl Tagger {
     /// Keyword scores and model probabilities per topic (in `keywords.topics` order), the
     /// category and its confidence: the raw votes, for tuning.
     pub fn debug_scores(&self, title: &str, body: &str) -> (Vec<f32>, Vec<f32>, String, f32) {
-        let text = if title.is_empty() || body.starts_with(title) {
-            body.to_string()
-        } else {
-            format!("{title}\n{body}")
-        };
+        let text = joined(title, body);
         let terms = segmenter().terms(&text);
         let mut s = Scratch::default();
         s.features(&self.category.cfg, &terms);
