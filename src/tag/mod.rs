@@ -242,7 +242,7 @@ impl Tagger {
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
         let model_p = self.topic_probabilities_in(s);
-        let d = topics::decide(kw, &kw_scores, &model_p, &category, cconf);
+        let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
         let mut order: Vec<usize> = (0..d.votes.len()).collect();
         order.sort_by(|&a, &b| d.votes[b].total_cmp(&d.votes[a]));

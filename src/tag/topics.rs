@@ -49,15 +49,9 @@ pub struct Decision {
 /// hand-labelled ones, corrects keyword matches that the annotators read otherwise.
 /// Measured by `hotline train --topics --cv 5` over the hand-labelled rows, this blend beat
 /// the earlier back-off (keywords when strong, else the model, else `other`): see README.
-/// The category arguments are kept for callers; a penalty for topics whose parent
-/// contradicts the category model did not help in the blend.
-pub fn decide(
-    kw: &Keywords,
-    kw_scores: &[f32],
-    model_p: &[f32],
-    _category: &str,
-    _category_conf: f32,
-) -> Decision {
+/// A penalty for topics whose parent contradicts the category model did not help in the
+/// blend, so the category is not an input.
+pub fn decide(kw: &Keywords, kw_scores: &[f32], model_p: &[f32]) -> Decision {
     let other = kw.position("other").unwrap_or(kw.topics.len() - 1);
     let votes: Vec<f32> = (0..kw.topics.len())
         .map(|t| {
