@@ -504,8 +504,6 @@ fn topics_cv(
     kw_text: &str,
     dump: Option<&Path>,
 ) -> Result<()> {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
     if hand.len() < k {
         bail!(
             "--cv {k} needs at least {k} hand-labelled rows (--extra), found {}",
@@ -515,13 +513,7 @@ fn topics_cv(
     let t0 = Instant::now();
     let examples: Vec<_> = hand.iter().map(|h| h.example.clone()).collect();
     let groups = crate::tag::data::duplicate_groups(&examples);
-    let mut ids: Vec<usize> = groups.clone();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.shuffle(&mut rand::rngs::StdRng::seed_from_u64(20261122));
-    let fold_of_group: std::collections::HashMap<usize, usize> =
-        ids.iter().enumerate().map(|(i, &g)| (g, i % k)).collect();
-    let fold: Vec<usize> = groups.iter().map(|g| fold_of_group[g]).collect();
+    let (fold, _) = crate::tag::data::group_folds(&groups, k, 20261122);
     let mut predicted: Vec<String> = vec![String::new(); hand.len()];
     let mut dumped: Vec<Option<serde_json::Value>> = vec![None; hand.len()];
     for f in 0..k {

@@ -212,6 +212,20 @@ fn find_root(p: &mut [usize], mut i: usize) -> usize {
     i
 }
 
+/// A fold in `0..k` per example for grouped k-fold cross-validation: the distinct group ids
+/// (of [`duplicate_groups`], or one per example for a plain split) are shuffled with `seed`
+/// and dealt round-robin, so a group's examples share a fold. Also returns the group count.
+pub fn group_folds(groups: &[usize], k: usize, seed: u64) -> (Vec<usize>, usize) {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut ids: Vec<usize> = groups.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    let fold_of: HashMap<usize, usize> = ids.iter().enumerate().map(|(n, &g)| (g, n % k)).collect();
+    (groups.iter().map(|g| fold_of[g]).collect(), ids.len())
+}
+
 /// A group id per example: near-duplicates (≥ 60 % of the smaller one's character
 /// 3-grams shared, found through min-hash sketches) share a group.
 pub fn duplicate_groups(examples: &[Example]) -> Vec<usize> {

@@ -5,11 +5,9 @@
 use std::collections::BTreeSet;
 
 use anyhow::{bail, Result};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rayon::prelude::*;
 
-use super::data::{duplicate_groups, Example};
+use super::data::{duplicate_groups, group_folds, Example};
 use super::eval::Confusion;
 use super::features::{idf_from_counts, FeatureConfig, SparseVec};
 use super::linear::{train_logreg, train_svm_with, LinearModel, Loss, SvmParams, TrainOptions};
@@ -291,25 +289,17 @@ pub fn cross_validate(
     } else {
         (0..examples.len()).collect()
     };
-    let mut ids: Vec<usize> = groups.clone();
-    ids.sort_unstable();
-    ids.dedup();
+    let (fold_of, n_groups) = group_folds(&groups, folds, opt.seed);
     eprintln!(
         "cross-validation: {} examples in {} {}",
         examples.len(),
-        ids.len(),
+        n_groups,
         if grouped {
             "near-duplicate groups"
         } else {
             "random singletons (not grouped)"
         }
     );
-    let mut rng = rand::rngs::StdRng::seed_from_u64(opt.seed);
-    ids.shuffle(&mut rng);
-    let mut fold_of = std::collections::HashMap::new();
-    for (n, g) in ids.into_iter().enumerate() {
-        fold_of.insert(g, n % folds);
-    }
     let source = |e: &Example| -> String {
         e.origin
             .rsplit_once(":row")
@@ -324,8 +314,8 @@ pub fn cross_validate(
     let mut by_source: Vec<Option<Confusion>> = vec![None; sources.len()];
     for f in 0..folds {
         let (mut train, mut test) = (Vec::new(), Vec::new());
-        for (e, g) in examples.iter().zip(&groups) {
-            if fold_of[g] == f {
+        for (e, &ef) in examples.iter().zip(&fold_of) {
+            if ef == f {
                 test.push(e.clone());
             } else {
                 train.push(e.clone());
