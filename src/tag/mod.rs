@@ -39,7 +39,7 @@ use crate::model::{Case, Scored, Tags};
 use crate::text::segmenter;
 use keywords::{KeywordScan, Keywords};
 use linear::{softmax, LinearModel};
-use scorer::{CompactModel, Scratch};
+use scorer::{CompactModel, PairModel, Scratch};
 
 /// The compiled-in category model.
 pub const CATEGORY_MODEL: &[u8] = include_bytes!("../../models/category.bin");
@@ -58,6 +58,9 @@ pub struct Tagger {
     topic_index: Vec<usize>,
     /// The three models laid out for scoring (category, topics, route).
     fast: (CompactModel, Option<CompactModel>, Option<CompactModel>),
+    /// The topic and route models laid out together (when both exist and allow it): one row
+    /// read per bucket scores both.
+    pair: Option<PairModel>,
 }
 
 thread_local! {
@@ -166,6 +169,10 @@ impl Tagger {
             topic_model.as_ref().map(CompactModel::new),
             route.as_ref().map(CompactModel::new),
         );
+        let pair = match (&topic_model, &route) {
+            (Some(t), Some(r)) => PairModel::new(t, r),
+            _ => None,
+        };
         Tagger {
             category,
             topic_model,
@@ -173,6 +180,7 @@ impl Tagger {
             route,
             topic_index,
             fast,
+            pair,
         }
     }
 
@@ -241,7 +249,15 @@ impl Tagger {
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
-        let model_p = self.topic_probabilities_in(s);
+        // the topic and route models: both from one pass over their shared rows when paired
+        let (model_p, mut route_p) = match &self.pair {
+            Some(pm) => {
+                let [ts, rs] = pm.scores(s);
+                let [tt, rt] = pm.temperatures();
+                (self.topic_probabilities_of(&ts, tt), Some(softmax(&rs, rt)))
+            }
+            None => (self.topic_probabilities_in(s), None),
+        };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
         let mut order: Vec<usize> = (0..d.votes.len()).collect();
@@ -270,10 +286,12 @@ impl Tagger {
         for u in &urgent_terms {
             evidence.push(format!("紧急:{u}"));
         }
-        let route_p = route.as_ref().map(|m| {
-            m.vectorize(s);
-            softmax(&m.scores(&s.x), m.temperature)
-        });
+        if self.pair.is_none() {
+            route_p = route.as_ref().map(|m| {
+                m.vectorize(s);
+                softmax(&m.scores(&s.x), m.temperature)
+            });
+        }
         Tags {
             category,
             category_confidence: round3(cconf),
@@ -298,15 +316,20 @@ impl Tagger {
 
     /// As [`Tagger::topic_probabilities`] from the hashes in `s` (overwrites `s.x`).
     fn topic_probabilities_in(&self, s: &mut Scratch) -> Vec<f32> {
-        let mut model_p = vec![0f32; self.keywords.topics.len()];
-        if let Some(m) = &self.fast.1 {
-            m.vectorize(s);
-            for (c, pc) in softmax(&m.scores(&s.x), m.temperature)
-                .into_iter()
-                .enumerate()
-            {
-                model_p[self.topic_index[c]] += pc;
+        match &self.fast.1 {
+            Some(m) => {
+                m.vectorize(s);
+                self.topic_probabilities_of(&m.scores(&s.x), m.temperature)
             }
+            None => vec![0f32; self.keywords.topics.len()],
+        }
+    }
+
+    /// The topic model's probability per keyword topic from its raw scores.
+    fn topic_probabilities_of(&self, scores: &[f32], temperature: f32) -> Vec<f32> {
+        let mut model_p = vec![0f32; self.keywords.topics.len()];
+        for (c, pc) in softmax(scores, temperature).into_iter().enumerate() {
+            model_p[self.topic_index[c]] += pc;
         }
         model_p
     }
