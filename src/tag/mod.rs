@@ -2,8 +2,9 @@
 //!
 //! One segmentation per case feeds everything: the terms are hashed once
 //! ([`scorer::Scratch::features`]) and every model reads its vector off those hashes
-//! ([`scorer::CompactModel`]); the keyword rules and urgency each take one Aho-Corasick
-//! pass over the text. The parts:
+//! ([`scorer::CompactModel`]; the topic and route models share their rows,
+//! [`scorer::PairModel`]); the keyword rules take one pass over the text, which also tells
+//! whether the urgency rules need to look at it. The parts:
 //! - category: a linear model over TF-IDF words, word bigrams and character n-grams
 //!   (`models/category.bin`, trained by `hotline train`, see [`linear`] and [`train`]);
 //! - topic: the keyword rules of `models/topics.toml` ([`keywords`]) and a topic model
@@ -282,7 +283,12 @@ impl Tagger {
                 evidence.push(n);
             }
         }
-        let urgent_terms = urgent::urgent_terms(text);
+        // the urgency rules only for a text holding an emergency term (the keyword scan tells)
+        let urgent_terms = if scan.maybe_urgent() {
+            urgent::urgent_terms(text)
+        } else {
+            Vec::new()
+        };
         for u in &urgent_terms {
             evidence.push(format!("紧急:{u}"));
         }
@@ -292,6 +298,7 @@ impl Tagger {
                 softmax(&m.scores(&s.x), m.temperature)
             });
         }
+        let deps = self.departments(route_p, topic_i, topic_conf);
         Tags {
             category,
             category_confidence: round3(cconf),
@@ -299,7 +306,7 @@ impl Tagger {
             topic_confidence: round3(topic_conf),
             secondary_topics: secondary,
             evidence,
-            department_suggestions: self.departments(route_p, topic_i, topic_conf),
+            department_suggestions: deps,
             urgent: !urgent_terms.is_empty(),
         }
     }
