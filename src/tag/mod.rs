@@ -79,6 +79,77 @@ static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
     Tagger::builtin()
 });
 
+/// The stopwords of [`crate::text::STOPWORDS`] as the segmenter reads them, for a quicker
+/// [`crate::text::Segmenter::is_stopword`]: words of up to 15 bytes are packed into one
+/// `u128` (bytes and length) and looked up in a small open-addressing table; longer words
+/// ask the segmenter.
+struct StopSet {
+    table: Vec<u128>,
+    shift: u32,
+}
+
+/// Packs a word of at most 15 bytes with its length (never zero: an empty word packs to
+/// the length 0 in the top byte and is no stopword).
+#[inline]
+fn pack(w: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    b[..w.len()].copy_from_slice(w);
+    b[15] = w.len() as u8;
+    u128::from_le_bytes(b)
+}
+
+impl StopSet {
+    fn new() -> StopSet {
+        let words: Vec<&str> = crate::text::STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && l.len() < 16)
+            .collect();
+        let size = (words.len() * 4).max(64).next_power_of_two();
+        let mut set = StopSet {
+            table: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+        };
+        for w in words {
+            let k = pack(w.as_bytes());
+            let mut i = set.slot(k);
+            while set.table[i] != 0 && set.table[i] != k {
+                i = (i + 1) & (size - 1);
+            }
+            set.table[i] = k;
+        }
+        set
+    }
+
+    #[inline]
+    fn slot(&self, k: u128) -> usize {
+        let h =
+            ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> self.shift) as usize
+    }
+
+    /// The same answer as [`crate::text::Segmenter::is_stopword`].
+    #[inline]
+    fn contains(&self, w: &str) -> bool {
+        let b = w.as_bytes();
+        if b.is_empty() || b.len() >= 16 {
+            return segmenter().is_stopword(w);
+        }
+        let k = pack(b);
+        let mask = self.table.len() - 1;
+        let mut i = self.slot(k);
+        loop {
+            match self.table[i] {
+                0 => return false,
+                e if e == k => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+static STOPSET: LazyLock<StopSet> = LazyLock::new(StopSet::new);
+
 /// The process-wide tagger (built-in models, or `$HOTLINE_MODEL_DIR`).
 pub fn tagger() -> &'static Tagger {
     &DEFAULT
@@ -209,7 +280,7 @@ impl Tagger {
         title_words: impl IntoIterator<Item = &'w str>,
         body_words: impl IntoIterator<Item = &'w str>,
     ) -> Tags {
-        let seg = segmenter();
+        let stop = &*STOPSET;
         let text = joined(title, body);
         // the title's words count only when the title is joined to the body
         let title_joined = text.len() != body.len();
@@ -217,7 +288,7 @@ impl Tagger {
             .into_iter()
             .filter(|_| title_joined)
             .chain(body_words)
-            .filter(|w| !seg.is_stopword(w))
+            .filter(|w| !stop.contains(w))
             .collect();
         self.tag_scratch(title, body, &text, &terms)
     }
@@ -261,17 +332,15 @@ impl Tagger {
         };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
-        let mut order: Vec<usize> = (0..d.votes.len()).collect();
-        order.sort_by(|&a, &b| d.votes[b].total_cmp(&d.votes[a]));
-        let secondary: Vec<Scored> = order
-            .iter()
-            .filter(|&&i| i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD)
-            .take(2)
-            .map(|&i| Scored {
-                name: kw.topics[i].id.clone(),
-                score: round3(d.votes[i].min(1.0)),
-            })
-            .collect();
+        let secondary: Vec<Scored> = top_k(&d.votes, 2, |i| {
+            i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD
+        })
+        .into_iter()
+        .map(|i| Scored {
+            name: kw.topics[i].id.clone(),
+            score: round3(d.votes[i].min(1.0)),
+        })
+        .collect();
         // evidence: the topic's keywords, then the category's strongest features
         let mut evidence: Vec<String> = kw
             .matched(scan, topic_i)
@@ -364,9 +433,7 @@ impl Tagger {
     fn departments(&self, route_p: Option<Vec<f32>>, topic: usize, topic_conf: f32) -> Vec<Scored> {
         let mut out: Vec<Scored> = Vec::new();
         if let (Some(m), Some(p)) = (&self.route, route_p) {
-            let mut order: Vec<usize> = (0..p.len()).collect();
-            order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-            for &i in order.iter().take(3) {
+            for i in top_k(&p, 3, |_| true) {
                 out.push(Scored {
                     name: m.classes[i].clone(),
                     score: p[i],
@@ -392,6 +459,68 @@ impl Tagger {
     }
 }
 
+/// The indices of the `k` largest values of `v` among those `keep` accepts, largest first,
+/// ties to the lower index: the first `k` of a stable sort by descending value, without
+/// sorting.
+fn top_k(v: &[f32], k: usize, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut best: Vec<usize> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return best;
+    }
+    for (i, x) in v.iter().enumerate() {
+        if best.len() == k && x.total_cmp(&v[best[k - 1]]).is_le() {
+            continue;
+        }
+        if !keep(i) {
+            continue;
+        }
+        let pos = best
+            .iter()
+            .position(|&b| x.total_cmp(&v[b]).is_gt())
+            .unwrap_or(best.len());
+        best.insert(pos, i);
+        best.truncate(k);
+    }
+    best
+}
+
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_is_the_head_of_a_stable_sort() {
+        let v = [0.1, 0.5, -0.0, 0.5, 0.0, 0.9, 0.1, 0.5, f32::NAN, 0.2];
+        for k in 0..=v.len() + 1 {
+            for keep_odd in [false, true] {
+                let keep = |i: usize| !keep_odd || i % 2 == 1;
+                let mut order: Vec<usize> = (0..v.len()).filter(|&i| keep(i)).collect();
+                order.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
+                order.truncate(k);
+                assert_eq!(top_k(&v, k, keep), order, "k={k} odd={keep_odd}");
+            }
+        }
+    }
+
+    #[test]
+    fn stop_set_is_the_segmenter_s() {
+        let set = StopSet::new();
+        let seg = segmenter();
+        let mut words: Vec<String> = crate::text::STOPWORDS
+            .lines()
+            .map(|l| l.trim().to_string())
+            .collect();
+        words.extend(
+            seg.tokens("小区路灯不亮，晚上出行不便，希望有关部门尽快维修。A市 12345 的 了 和 WiFi"),
+        );
+        words.extend(["", "的的", "a", "了了了了了了了了"].map(String::from));
+        for w in &words {
+            assert_eq!(set.contains(w), seg.is_stopword(w), "{w:?}");
+        }
+        assert!(words.iter().any(|w| set.contains(w)));
+    }
 }
