@@ -17,6 +17,7 @@
 //! Other models (weights off the grid) keep i16 weights and an f32 IDF array.
 
 use super::features::FeatureConfig;
+use super::hugemem::HugeBytes;
 use super::linear::LinearModel;
 
 /// Weights of a model file are `±q²·scale/127²` for a byte `q` (see
@@ -37,7 +38,7 @@ const PREFETCH_AHEAD: usize = 32;
 enum Rows {
     /// `q` per weight, worth `q·|q|` steps; lane `k` of each row holds the bucket's IDF level
     /// (an index into [`CompactModel::idf`]).
-    Sq8(Vec<i8>),
+    Sq8(HugeBytes),
     /// The weight in steps; [`CompactModel::idf`] holds one IDF per bucket.
     I16(Vec<i16>),
 }
@@ -391,7 +392,7 @@ impl CompactModel {
         // the byte layout, when every weight is q·|q| steps and the IDFs take 256 levels
         let sq8 = levels(&m.idf).filter(|_| bytes).and_then(|lv| {
             let kp = (k + 1).div_ceil(LANES) * LANES;
-            let mut w = vec![0i8; rows * kp];
+            let mut w = HugeBytes::zeroed(rows * kp);
             for ((out, row), idf) in w.chunks_exact_mut(kp).zip(m.w.chunks_exact(k)).zip(&m.idf) {
                 for ((o, &x), &f) in out.iter_mut().zip(row).zip(&inv) {
                     *o = sqrt_step(step(x, f))?;
@@ -613,7 +614,7 @@ pub struct PairModel {
     p: [usize; 2],
     /// Row stride in bytes (a multiple of 64).
     stride: usize,
-    rows: Vec<CacheLine>,
+    rows: HugeBytes,
     /// Per bucket, each model's IDF level (index into `idf`).
     levels: Vec<[u8; 2]>,
     idf: [Vec<f32>; 2],
@@ -621,11 +622,6 @@ pub struct PairModel {
     bias: [Vec<f32>; 2],
     temperature: [f32; 2],
 }
-
-/// 64 bytes on a 64-byte boundary.
-#[derive(Debug, Clone, Copy)]
-#[repr(C, align(64))]
-struct CacheLine([i8; 64]);
 
 impl PairModel {
     /// The pair layout of `a` and `b`, when both have the same feature configuration and
@@ -642,14 +638,10 @@ impl PairModel {
         let p = k.map(|k| k.div_ceil(LANES) * LANES);
         let stride = (p[0] + p[1]).div_ceil(64) * 64;
         let dim = a.cfg.dim();
-        let mut rows = vec![CacheLine([0; 64]); dim * stride / 64];
+        let mut rows = HugeBytes::zeroed(dim * stride);
         let mut levels = vec![[0u8; 2]; dim];
         {
-            // SAFETY: CacheLine is 64 plain bytes, so the lines are a slice of i8.
-            let flat: &mut [i8] = unsafe {
-                std::slice::from_raw_parts_mut(rows.as_mut_ptr().cast(), rows.len() * 64)
-            };
-            for (r, (out, level)) in flat.chunks_exact_mut(stride).zip(&mut levels).enumerate() {
+            for (r, (out, level)) in rows.chunks_exact_mut(stride).zip(&mut levels).enumerate() {
                 let ra = &wa[r * ca.kp..][..ca.kp];
                 let rb = &wb[r * cb.kp..][..cb.kp];
                 out[..k[0]].copy_from_slice(&ra[..k[0]]);
@@ -677,10 +669,9 @@ impl PairModel {
         &self.cfg
     }
 
-    /// The weight bytes, row after row.
+    /// The weight bytes, row after row (64-byte aligned).
     fn flat(&self) -> &[i8] {
-        // SAFETY: CacheLine is 64 plain bytes, so the lines are a slice of i8.
-        unsafe { std::slice::from_raw_parts(self.rows.as_ptr().cast(), self.rows.len() * 64) }
+        &self.rows
     }
 
     /// Both models' raw decision scores for the case whose features are in `s`
