@@ -93,10 +93,12 @@ struct StopSet {
 /// the length 0 in the top byte and is no stopword).
 #[inline]
 fn pack(w: &[u8]) -> u128 {
-    let mut b = [0u8; 16];
-    b[..w.len()].copy_from_slice(w);
-    b[15] = w.len() as u8;
-    u128::from_le_bytes(b)
+    // byte by byte: a copy of a variable length would call memcpy for these few bytes
+    let mut k = (w.len() as u128) << 120;
+    for (i, &b) in w.iter().enumerate().take(15) {
+        k |= u128::from(b) << (8 * i);
+    }
+    k
 }
 
 impl StopSet {
@@ -285,12 +287,15 @@ impl Tagger {
         let text = joined(title, body);
         // the title's words count only when the title is joined to the body
         let title_joined = text.len() != body.len();
-        let terms: Vec<&str> = title_words
-            .into_iter()
-            .filter(|_| title_joined)
-            .chain(body_words)
-            .filter(|w| !stop.contains(w))
-            .collect();
+        // room for one word per CJK character (three bytes): rarely regrown
+        let mut terms: Vec<&str> = Vec::with_capacity(text.len() / 3 + 4);
+        terms.extend(
+            title_words
+                .into_iter()
+                .filter(|_| title_joined)
+                .chain(body_words)
+                .filter(|w| !stop.contains(w)),
+        );
         self.tag_scratch(title, body, &text, &terms)
     }
 
