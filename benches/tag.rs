@@ -6,12 +6,20 @@
 //! `Segmenter::terms` (cut + normalisation + stopwords, what tagging reads) and `tag_cases`,
 //! interleaved so machine load hits all three alike, with the median cases/s of each and
 //! the ratios. The ratio, not the absolute, is the figure of merit on a shared machine.
+//!
+//! It also prints the cost of tagging alone on one thread, as ingest pays it: each case's
+//! index tokens are made beforehand ([`CaseTokens::of`]) and the rounds time
+//! [`pipeline::tag_case`] (the ingest path, no segmentation) beside one-thread bare jieba
+//! `cut`, in thread CPU time per case. `HOTLINE_TAG_ONLY=N` runs just N passes of that
+//! tagging loop and exits (for `valgrind --tool=callgrind --toggle-collect='*tag_with*'`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use hotline::index::CaseTokens;
 use hotline::model::Case;
+use hotline::pipeline;
 use hotline::tag::tag_cases;
 use hotline::text::segmenter;
 use rayon::prelude::*;
@@ -61,6 +69,21 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let _ = hotline::tag::tagger();
+    let tokens: Vec<CaseTokens> = cases.par_iter().map(CaseTokens::of).collect();
+    if let Some(passes) = std::env::var("HOTLINE_TAG_ONLY")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        let mut tagged = cases.clone();
+        for _ in 0..passes {
+            for (c, t) in tagged.iter_mut().zip(&tokens) {
+                pipeline::tag_case(c, t);
+            }
+        }
+        std::hint::black_box(&tagged);
+        std::process::exit(0);
+    }
+    single_thread(&cases, &tokens);
     summary(&cases, bytes);
     let mut g = c.benchmark_group("tag");
     g.sample_size(10);
@@ -92,6 +115,55 @@ fn bench(c: &mut Criterion) {
         )
     });
     g.finish();
+}
+
+/// CPU time of the calling thread, in seconds.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// One thread: tagging from index tokens (the ingest path) beside bare jieba `cut`, thread
+/// CPU µs per case, medians over interleaved rounds.
+fn single_thread(cases: &[Case], tokens: &[CaseTokens]) {
+    let rounds: usize = std::env::var("HOTLINE_TAG_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let mut tagged = cases.to_vec();
+    let (mut cut, mut tag) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = thread_cpu();
+        let n: usize = cases.iter().map(|c| segmenter().cut(&c.text()).len()).sum();
+        cut.push(thread_cpu() - t);
+        let t = thread_cpu();
+        for (c, k) in tagged.iter_mut().zip(tokens) {
+            pipeline::tag_case(c, k);
+        }
+        tag.push(thread_cpu() - t);
+        std::hint::black_box(n);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (cut, tag) = (median(&mut cut), median(&mut tag));
+    let n = cases.len() as f64;
+    eprintln!("one thread, thread CPU medians over {rounds} interleaved rounds:");
+    eprintln!(
+        "  jieba cut (bare segmentation)  {:>8.1} µs/case",
+        cut / n * 1e6
+    );
+    eprintln!(
+        "  tag_case from index tokens     {:>8.1} µs/case",
+        tag / n * 1e6
+    );
+    eprintln!("  tag only / jieba cut = {:.3}", tag / cut);
 }
 
 /// Interleaved rounds of the three jobs; prints median cases/s and MB/s and the ratios.

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::IndexArgs;
 use crate::index::CaseStore;
-use crate::model::Tags;
+use crate::model::{Case, Tags};
 use crate::tag::data::load_all;
 use crate::tag::features::FeatureConfig;
 use crate::tag::keywords::Keywords;
@@ -20,7 +20,7 @@ use crate::tag::linear::{LinearModel, Loss, TrainOptions};
 use crate::tag::route::{load_route, route_accuracy, train_route};
 use crate::tag::topics::{bootstrap, read_check, read_messages, resolve_check, BOOTSTRAP_FILES};
 use crate::tag::train::{cross_validate, evaluate, fit, fit_with, FitOptions, IdfMode, Learner};
-use crate::tag::{tag_cases, tagger, Tagger};
+use crate::tag::{tagger, Tagger};
 
 #[derive(Args, Debug)]
 pub struct TagArgs {
@@ -608,22 +608,26 @@ fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Cases re-tagged and written per step of `hotline retag` (their documents and index
+/// tokens are held until written).
+const RETAG_STEP: usize = 1_000;
+
 pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
     let store = CaseStore::open(&args.index.index)?;
     let t = Instant::now();
     let mut cases = store.all_cases()?;
-    tag_cases(&mut cases);
-    let mut writer = store.writer()?;
-    store.replace_with(&mut writer, &cases)?;
-    writer
-        .commit()
+    let n = cases.len();
+    // each case segmented once: the tagger reads the words of the index tokens the case is
+    // written with (as ingest does); in steps, so only a step's documents are in memory
+    let mut upserter = store.upserter()?;
+    while !cases.is_empty() {
+        let step: Vec<Case> = cases.drain(..cases.len().min(RETAG_STEP)).collect();
+        upserter.replace(step, crate::pipeline::tag_case)?;
+    }
+    upserter
+        .finish()
         .context("cannot commit the re-tagged cases")?;
-    store.reload()?;
-    println!(
-        "retagged {} cases in {:.1}s",
-        cases.len(),
-        t.elapsed().as_secs_f64()
-    );
+    println!("retagged {n} cases in {:.1}s", t.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -622,6 +622,26 @@ impl Upserter<'_> {
         Ok(summary)
     }
 
+    /// Writes `cases` whatever is stored (replacing each by id), nothing committed, as
+    /// [`Upserter::upsert`] writes a changed case: the texts tokenized once, `prepare` called
+    /// with the tokens (e.g. the tagger, for `hotline retag`: tags are not part of the content
+    /// hash, so an upsert would leave them unchanged), the document built from those tokens.
+    pub fn replace(
+        &mut self,
+        mut cases: Vec<Case>,
+        prepare: impl Fn(&mut Case, &CaseTokens) + Sync,
+    ) -> Result<()> {
+        let changes: Vec<(Change, u64)> = cases
+            .par_iter_mut()
+            .map(|c| (Change::Updated, case_hash64(c)))
+            .collect();
+        for (c, &(_, h)) in cases.iter().zip(&changes) {
+            self.known.insert(Box::from(c.id.as_str()), h);
+        }
+        self.uncommitted += cases.len();
+        self.write_all(cases, changes, prepare)
+    }
+
     /// Classifies `cases` and keeps the new and changed ones, each with its change and hash.
     fn classify(&mut self, mut cases: Vec<Case>) -> (Vec<Case>, Vec<(Change, u64)>, UpsertSummary) {
         let hashes: Vec<u64> = cases.par_iter_mut().map(case_hash64).collect();

@@ -2,8 +2,9 @@
 //!
 //! One segmentation per case feeds everything: the terms are hashed once
 //! ([`scorer::Scratch::features`]) and every model reads its vector off those hashes
-//! ([`scorer::CompactModel`]); the keyword rules and urgency each take one Aho-Corasick
-//! pass over the text. The parts:
+//! ([`scorer::CompactModel`]; the topic and route models share their rows,
+//! [`scorer::PairModel`]); the keyword rules take one pass over the text, which also tells
+//! whether the urgency rules need to look at it. The parts:
 //! - category: a linear model over TF-IDF words, word bigrams and character n-grams
 //!   (`models/category.bin`, trained by `hotline train`, see [`linear`] and [`train`]);
 //! - topic: the keyword rules of `models/topics.toml` ([`keywords`]) and a topic model
@@ -19,6 +20,7 @@
 pub mod data;
 pub mod eval;
 pub mod features;
+pub mod hugemem;
 pub mod keywords;
 pub mod linear;
 pub mod linfa_lr;
@@ -39,7 +41,7 @@ use crate::model::{Case, Scored, Tags};
 use crate::text::segmenter;
 use keywords::{KeywordScan, Keywords};
 use linear::{softmax, LinearModel};
-use scorer::{CompactModel, Scratch};
+use scorer::{CompactModel, PairModel, Scratch};
 
 /// The compiled-in category model.
 pub const CATEGORY_MODEL: &[u8] = include_bytes!("../../models/category.bin");
@@ -58,6 +60,9 @@ pub struct Tagger {
     topic_index: Vec<usize>,
     /// The three models laid out for scoring (category, topics, route).
     fast: (CompactModel, Option<CompactModel>, Option<CompactModel>),
+    /// The topic and route models laid out together (when both exist and allow it): one row
+    /// read per bucket scores both.
+    pair: Option<PairModel>,
 }
 
 thread_local! {
@@ -74,6 +79,79 @@ static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
     }
     Tagger::builtin()
 });
+
+/// The stopwords of [`crate::text::STOPWORDS`] as the segmenter reads them, for a quicker
+/// [`crate::text::Segmenter::is_stopword`]: words of up to 15 bytes are packed into one
+/// `u128` (bytes and length) and looked up in a small open-addressing table; longer words
+/// ask the segmenter.
+struct StopSet {
+    table: Vec<u128>,
+    shift: u32,
+}
+
+/// Packs a word of at most 15 bytes with its length (never zero: an empty word packs to
+/// the length 0 in the top byte and is no stopword).
+#[inline]
+fn pack(w: &[u8]) -> u128 {
+    // byte by byte: a copy of a variable length would call memcpy for these few bytes
+    let mut k = (w.len() as u128) << 120;
+    for (i, &b) in w.iter().enumerate().take(15) {
+        k |= u128::from(b) << (8 * i);
+    }
+    k
+}
+
+impl StopSet {
+    fn new() -> StopSet {
+        let words: Vec<&str> = crate::text::STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && l.len() < 16)
+            .collect();
+        let size = (words.len() * 4).max(64).next_power_of_two();
+        let mut set = StopSet {
+            table: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+        };
+        for w in words {
+            let k = pack(w.as_bytes());
+            let mut i = set.slot(k);
+            while set.table[i] != 0 && set.table[i] != k {
+                i = (i + 1) & (size - 1);
+            }
+            set.table[i] = k;
+        }
+        set
+    }
+
+    #[inline]
+    fn slot(&self, k: u128) -> usize {
+        let h =
+            ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> self.shift) as usize
+    }
+
+    /// The same answer as [`crate::text::Segmenter::is_stopword`].
+    #[inline]
+    fn contains(&self, w: &str) -> bool {
+        let b = w.as_bytes();
+        if b.is_empty() || b.len() >= 16 {
+            return segmenter().is_stopword(w);
+        }
+        let k = pack(b);
+        let mask = self.table.len() - 1;
+        let mut i = self.slot(k);
+        loop {
+            match self.table[i] {
+                0 => return false,
+                e if e == k => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+static STOPSET: LazyLock<StopSet> = LazyLock::new(StopSet::new);
 
 /// The process-wide tagger (built-in models, or `$HOTLINE_MODEL_DIR`).
 pub fn tagger() -> &'static Tagger {
@@ -166,6 +244,10 @@ impl Tagger {
             topic_model.as_ref().map(CompactModel::new),
             route.as_ref().map(CompactModel::new),
         );
+        let pair = match (&topic_model, &route) {
+            (Some(t), Some(r)) => PairModel::new(t, r),
+            _ => None,
+        };
         Tagger {
             category,
             topic_model,
@@ -173,6 +255,7 @@ impl Tagger {
             route,
             topic_index,
             fast,
+            pair,
         }
     }
 
@@ -200,16 +283,19 @@ impl Tagger {
         title_words: impl IntoIterator<Item = &'w str>,
         body_words: impl IntoIterator<Item = &'w str>,
     ) -> Tags {
-        let seg = segmenter();
+        let stop = &*STOPSET;
         let text = joined(title, body);
         // the title's words count only when the title is joined to the body
         let title_joined = text.len() != body.len();
-        let terms: Vec<&str> = title_words
-            .into_iter()
-            .filter(|_| title_joined)
-            .chain(body_words)
-            .filter(|w| !seg.is_stopword(w))
-            .collect();
+        // room for one word per CJK character (three bytes): rarely regrown
+        let mut terms: Vec<&str> = Vec::with_capacity(text.len() / 3 + 4);
+        terms.extend(
+            title_words
+                .into_iter()
+                .filter(|_| title_joined)
+                .chain(body_words)
+                .filter(|w| !stop.contains(w)),
+        );
         self.tag_scratch(title, body, &text, &terms)
     }
 
@@ -241,20 +327,26 @@ impl Tagger {
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
-        let model_p = self.topic_probabilities_in(s);
+        // the topic and route models: both from one pass over their shared rows when paired
+        let (model_p, mut route_p) = match &self.pair {
+            Some(pm) => {
+                let [ts, rs] = pm.scores(s);
+                let [tt, rt] = pm.temperatures();
+                (self.topic_probabilities_of(&ts, tt), Some(softmax(&rs, rt)))
+            }
+            None => (self.topic_probabilities_in(s), None),
+        };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
-        let mut order: Vec<usize> = (0..d.votes.len()).collect();
-        order.sort_by(|&a, &b| d.votes[b].total_cmp(&d.votes[a]));
-        let secondary: Vec<Scored> = order
-            .iter()
-            .filter(|&&i| i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD)
-            .take(2)
-            .map(|&i| Scored {
-                name: kw.topics[i].id.clone(),
-                score: round3(d.votes[i].min(1.0)),
-            })
-            .collect();
+        let secondary: Vec<Scored> = top_k(&d.votes, 2, |i| {
+            i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD
+        })
+        .into_iter()
+        .map(|i| Scored {
+            name: kw.topics[i].id.clone(),
+            score: round3(d.votes[i].min(1.0)),
+        })
+        .collect();
         // evidence: the topic's keywords, then the category's strongest features
         let mut evidence: Vec<String> = kw
             .matched(scan, topic_i)
@@ -266,14 +358,22 @@ impl Tagger {
                 evidence.push(n);
             }
         }
-        let urgent_terms = urgent::urgent_terms(text);
+        // the urgency rules only for a text holding an emergency term (the keyword scan tells)
+        let urgent_terms = if scan.maybe_urgent() {
+            urgent::urgent_terms(text)
+        } else {
+            Vec::new()
+        };
         for u in &urgent_terms {
             evidence.push(format!("紧急:{u}"));
         }
-        let route_p = route.as_ref().map(|m| {
-            m.vectorize(s);
-            softmax(&m.scores(&s.x), m.temperature)
-        });
+        if self.pair.is_none() {
+            route_p = route.as_ref().map(|m| {
+                m.vectorize(s);
+                softmax(&m.scores(&s.x), m.temperature)
+            });
+        }
+        let deps = self.departments(route_p, topic_i, topic_conf);
         Tags {
             category,
             category_confidence: round3(cconf),
@@ -281,7 +381,7 @@ impl Tagger {
             topic_confidence: round3(topic_conf),
             secondary_topics: secondary,
             evidence,
-            department_suggestions: self.departments(route_p, topic_i, topic_conf),
+            department_suggestions: deps,
             urgent: !urgent_terms.is_empty(),
         }
     }
@@ -298,15 +398,20 @@ impl Tagger {
 
     /// As [`Tagger::topic_probabilities`] from the hashes in `s` (overwrites `s.x`).
     fn topic_probabilities_in(&self, s: &mut Scratch) -> Vec<f32> {
-        let mut model_p = vec![0f32; self.keywords.topics.len()];
-        if let Some(m) = &self.fast.1 {
-            m.vectorize(s);
-            for (c, pc) in softmax(&m.scores(&s.x), m.temperature)
-                .into_iter()
-                .enumerate()
-            {
-                model_p[self.topic_index[c]] += pc;
+        match &self.fast.1 {
+            Some(m) => {
+                m.vectorize(s);
+                self.topic_probabilities_of(&m.scores(&s.x), m.temperature)
             }
+            None => vec![0f32; self.keywords.topics.len()],
+        }
+    }
+
+    /// The topic model's probability per keyword topic from its raw scores.
+    fn topic_probabilities_of(&self, scores: &[f32], temperature: f32) -> Vec<f32> {
+        let mut model_p = vec![0f32; self.keywords.topics.len()];
+        for (c, pc) in softmax(scores, temperature).into_iter().enumerate() {
+            model_p[self.topic_index[c]] += pc;
         }
         model_p
     }
@@ -334,9 +439,7 @@ impl Tagger {
     fn departments(&self, route_p: Option<Vec<f32>>, topic: usize, topic_conf: f32) -> Vec<Scored> {
         let mut out: Vec<Scored> = Vec::new();
         if let (Some(m), Some(p)) = (&self.route, route_p) {
-            let mut order: Vec<usize> = (0..p.len()).collect();
-            order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-            for &i in order.iter().take(3) {
+            for i in top_k(&p, 3, |_| true) {
                 out.push(Scored {
                     name: m.classes[i].clone(),
                     score: p[i],
@@ -362,6 +465,68 @@ impl Tagger {
     }
 }
 
+/// The indices of the `k` largest values of `v` among those `keep` accepts, largest first,
+/// ties to the lower index: the first `k` of a stable sort by descending value, without
+/// sorting.
+fn top_k(v: &[f32], k: usize, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut best: Vec<usize> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return best;
+    }
+    for (i, x) in v.iter().enumerate() {
+        if best.len() == k && x.total_cmp(&v[best[k - 1]]).is_le() {
+            continue;
+        }
+        if !keep(i) {
+            continue;
+        }
+        let pos = best
+            .iter()
+            .position(|&b| x.total_cmp(&v[b]).is_gt())
+            .unwrap_or(best.len());
+        best.insert(pos, i);
+        best.truncate(k);
+    }
+    best
+}
+
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_is_the_head_of_a_stable_sort() {
+        let v = [0.1, 0.5, -0.0, 0.5, 0.0, 0.9, 0.1, 0.5, f32::NAN, 0.2];
+        for k in 0..=v.len() + 1 {
+            for keep_odd in [false, true] {
+                let keep = |i: usize| !keep_odd || i % 2 == 1;
+                let mut order: Vec<usize> = (0..v.len()).filter(|&i| keep(i)).collect();
+                order.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
+                order.truncate(k);
+                assert_eq!(top_k(&v, k, keep), order, "k={k} odd={keep_odd}");
+            }
+        }
+    }
+
+    #[test]
+    fn stop_set_is_the_segmenter_s() {
+        let set = StopSet::new();
+        let seg = segmenter();
+        let mut words: Vec<String> = crate::text::STOPWORDS
+            .lines()
+            .map(|l| l.trim().to_string())
+            .collect();
+        words.extend(
+            seg.tokens("小区路灯不亮，晚上出行不便，希望有关部门尽快维修。A市 12345 的 了 和 WiFi"),
+        );
+        words.extend(["", "的的", "a", "了了了了了了了了"].map(String::from));
+        for w in &words {
+            assert_eq!(set.contains(w), seg.is_stopword(w), "{w:?}");
+        }
+        assert!(words.iter().any(|w| set.contains(w)));
+    }
 }

@@ -17,6 +17,7 @@
 //! Other models (weights off the grid) keep i16 weights and an f32 IDF array.
 
 use super::features::FeatureConfig;
+use super::hugemem::HugeBytes;
 use super::linear::LinearModel;
 
 /// Weights of a model file are `±q²·scale/127²` for a byte `q` (see
@@ -37,7 +38,7 @@ const PREFETCH_AHEAD: usize = 32;
 enum Rows {
     /// `q` per weight, worth `q·|q|` steps; lane `k` of each row holds the bucket's IDF level
     /// (an index into [`CompactModel::idf`]).
-    Sq8(Vec<i8>),
+    Sq8(HugeBytes),
     /// The weight in steps; [`CompactModel::idf`] holds one IDF per bucket.
     I16(Vec<i16>),
 }
@@ -84,6 +85,8 @@ pub struct Scratch {
     /// order instead of from all over the model; and which model's rows they are.
     rows8: Vec<u64>,
     rows8_of: usize,
+    /// A [`PairModel`]'s vectors: (bucket, value for the first model, for the second).
+    pair: Vec<(u32, f32, f32)>,
 }
 
 impl Scratch {
@@ -101,6 +104,33 @@ impl Scratch {
         self.chars.clear();
         self.wide_bits = 0;
         self.counted_bits = 0;
+    }
+
+    /// The buckets and counts at width `bits` into `order` / `counts`: kept when the last
+    /// count had this width, else masked from the widest count so far when it is at least
+    /// as wide (the widest model first), else counted from the hashes.
+    fn count_at(&mut self, bits: u32) {
+        let mask = ((1u64 << bits) - 1) as u32;
+        if self.counted_bits == bits {
+            // the previous model had this width: same buckets, same counts
+        } else if self.wide_bits >= bits && self.wide_bits > 0 {
+            let wide = std::mem::take(&mut self.wide);
+            self.count(bits, wide.len(), wide.iter().map(|&(b, c)| (b & mask, c)));
+            self.wide = wide;
+        } else {
+            let hashes = std::mem::take(&mut self.hashes);
+            self.count(
+                bits,
+                hashes.len(),
+                hashes.iter().map(|&h| (h as u32 & mask, 1)),
+            );
+            self.hashes = hashes;
+            self.wide.clear();
+            self.wide
+                .extend(self.order.iter().copied().zip(self.counts.iter().copied()));
+            self.wide_bits = bits;
+        }
+        self.counted_bits = bits;
     }
 
     /// Counts `(bucket, count)` items into `order` / `counts` (distinct buckets in
@@ -362,7 +392,7 @@ impl CompactModel {
         // the byte layout, when every weight is q·|q| steps and the IDFs take 256 levels
         let sq8 = levels(&m.idf).filter(|_| bytes).and_then(|lv| {
             let kp = (k + 1).div_ceil(LANES) * LANES;
-            let mut w = vec![0i8; rows * kp];
+            let mut w = HugeBytes::zeroed(rows * kp);
             for ((out, row), idf) in w.chunks_exact_mut(kp).zip(m.w.chunks_exact(k)).zip(&m.idf) {
                 for ((o, &x), &f) in out.iter_mut().zip(row).zip(&inv) {
                     *o = sqrt_step(step(x, f))?;
@@ -404,31 +434,7 @@ impl CompactModel {
     /// least as wide (the widest model first), its buckets and counts are reused instead of
     /// the hashes: narrower buckets are the wider ones masked.
     pub fn vectorize(&self, s: &mut Scratch) {
-        let mask = ((1u64 << self.bits) - 1) as u32;
-        if s.counted_bits == self.bits {
-            // the previous model had this width: same buckets, same counts
-        } else if s.wide_bits >= self.bits && s.wide_bits > 0 {
-            let wide = std::mem::take(&mut s.wide);
-            s.count(
-                self.bits,
-                wide.len(),
-                wide.iter().map(|&(b, c)| (b & mask, c)),
-            );
-            s.wide = wide;
-        } else {
-            let hashes = std::mem::take(&mut s.hashes);
-            s.count(
-                self.bits,
-                hashes.len(),
-                hashes.iter().map(|&h| (h as u32 & mask, 1)),
-            );
-            s.hashes = hashes;
-            s.wide.clear();
-            s.wide
-                .extend(s.order.iter().copied().zip(s.counts.iter().copied()));
-            s.wide_bits = self.bits;
-        }
-        s.counted_bits = self.bits;
+        s.count_at(self.bits);
         let (x, rows8) = (&mut s.x, &mut s.rows8);
         x.clear();
         rows8.clear();
@@ -591,6 +597,227 @@ impl CompactModel {
     }
 }
 
+/// Two models of the same width and features (the topic and the route model) laid out
+/// together: one row per bucket holds both models' byte weights (`q`, worth `q·|q|` steps,
+/// as in [`Rows::Sq8`]), the first model's classes padded to [`LANES`] and then the second
+/// model's, the row padded to whole 64-byte cache lines and aligned to them; the IDF levels
+/// of both sit in a separate small array. So a case reads each of its buckets' rows once,
+/// in one pass scoring both models, and the first pass (the TF-IDF values and norms) only
+/// touches the small level array. Scores are those of [`CompactModel::scores_in`] of each
+/// model: the same products summed in the same order.
+#[derive(Debug, Clone)]
+pub struct PairModel {
+    bits: u32,
+    cfg: FeatureConfig,
+    /// Classes of each model and their padded widths (multiples of [`LANES`]).
+    k: [usize; 2],
+    p: [usize; 2],
+    /// Row stride in bytes (a multiple of 64).
+    stride: usize,
+    rows: HugeBytes,
+    /// Per bucket, each model's IDF level (index into `idf`).
+    levels: Vec<[u8; 2]>,
+    idf: [Vec<f32>; 2],
+    scale: [Vec<f32>; 2],
+    bias: [Vec<f32>; 2],
+    temperature: [f32; 2],
+}
+
+impl PairModel {
+    /// The pair layout of `a` and `b`, when both have the same feature configuration and
+    /// their weights and IDFs are on the byte grid (always, for models read from files).
+    pub fn new(a: &LinearModel, b: &LinearModel) -> Option<PairModel> {
+        if a.cfg != b.cfg {
+            return None;
+        }
+        let (ca, cb) = (CompactModel::new(a), CompactModel::new(b));
+        let (Rows::Sq8(wa), Rows::Sq8(wb)) = (&ca.w, &cb.w) else {
+            return None;
+        };
+        let k = [ca.k, cb.k];
+        let p = k.map(|k| k.div_ceil(LANES) * LANES);
+        let stride = (p[0] + p[1]).div_ceil(64) * 64;
+        let dim = a.cfg.dim();
+        let mut rows = HugeBytes::zeroed(dim * stride);
+        let mut levels = vec![[0u8; 2]; dim];
+        {
+            for (r, (out, level)) in rows.chunks_exact_mut(stride).zip(&mut levels).enumerate() {
+                let ra = &wa[r * ca.kp..][..ca.kp];
+                let rb = &wb[r * cb.kp..][..cb.kp];
+                out[..k[0]].copy_from_slice(&ra[..k[0]]);
+                out[p[0]..p[0] + k[1]].copy_from_slice(&rb[..k[1]]);
+                *level = [ra[k[0]] as u8, rb[k[1]] as u8];
+            }
+        }
+        Some(PairModel {
+            bits: a.cfg.bits,
+            cfg: a.cfg,
+            k,
+            p,
+            stride,
+            rows,
+            levels,
+            idf: [ca.idf, cb.idf],
+            scale: [ca.scale, cb.scale],
+            bias: [ca.bias, cb.bias],
+            temperature: [ca.temperature, cb.temperature],
+        })
+    }
+
+    /// The feature configuration both models read.
+    pub fn cfg(&self) -> &FeatureConfig {
+        &self.cfg
+    }
+
+    /// The weight bytes, row after row (64-byte aligned).
+    fn flat(&self) -> &[i8] {
+        &self.rows
+    }
+
+    /// Both models' raw decision scores for the case whose features are in `s`
+    /// ([`Scratch::features`]), as [`CompactModel::vectorize`] then
+    /// [`CompactModel::scores_in`] of each model would give them.
+    pub fn scores(&self, s: &mut Scratch) -> [Vec<f32>; 2] {
+        s.count_at(self.bits);
+        let pair = &mut s.pair;
+        pair.clear();
+        let (mut na, mut nb) = (0f32, 0f32);
+        let [ia, ib] = &self.idf;
+        for (&b, &c) in s.order.iter().zip(&s.counts) {
+            let t = tf(c);
+            let [la, lb] = self.levels[b as usize];
+            let (va, vb) = (t * ia[la as usize], t * ib[lb as usize]);
+            // a value is never zero (IDFs are at least 1), but keep the models' rule: a
+            // zero value adds nothing to its model's norm or scores
+            let (va, vb) = (va.max(0.0), vb.max(0.0));
+            na += va * va;
+            nb += vb * vb;
+            pair.push((b, va, vb));
+        }
+        let inv = |n: f32| if n > 0.0 { 1.0 / n.sqrt() } else { 1.0 };
+        let (fa, fb) = (inv(na), inv(nb));
+        for e in pair.iter_mut() {
+            e.1 *= fa;
+            e.2 *= fb;
+        }
+        let mut acc = [vec![0f32; self.p[0]], vec![0f32; self.p[1]]];
+        accumulate_pair_any(self.flat(), self.stride, self.p, pair, &mut acc);
+        let mut out = acc;
+        for (m, a) in out.iter_mut().enumerate() {
+            a.truncate(self.k[m]);
+            for ((a, s), b) in a.iter_mut().zip(&self.scale[m]).zip(&self.bias[m]) {
+                *a = b + *a * s;
+            }
+        }
+        out
+    }
+
+    /// The temperature of each model's softmax.
+    pub fn temperatures(&self) -> [f32; 2] {
+        self.temperature
+    }
+}
+
+/// `acc[m][c] += steps(row_b[off_m + c]) * v_m` over the entries `(b, v_0, v_1)` of `x`,
+/// where model 0's lanes start at 0 and model 1's at `p[0]` in each row of `stride` bytes.
+fn accumulate_pair(
+    w: &[i8],
+    stride: usize,
+    p: [usize; 2],
+    x: &[(u32, f32, f32)],
+    acc: &mut [Vec<f32>; 2],
+) {
+    for &(b, va, vb) in x {
+        let row = &w[b as usize * stride..][..stride];
+        for (m, (off, v)) in [(0, va), (p[0], vb)].into_iter().enumerate() {
+            for (a8, w8) in acc[m]
+                .chunks_exact_mut(LANES)
+                .zip(row[off..off + p[m]].chunks_exact(LANES))
+            {
+                for i in 0..LANES {
+                    a8[i] += w8[i].steps() * v;
+                }
+            }
+        }
+    }
+}
+
+/// [`accumulate_pair`] with AVX2 for rows of `NA` and `NB` chunks, the sums in registers,
+/// rows prefetched ahead.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn accumulate_pair_avx2<const NA: usize, const NB: usize>(
+    w: &[i8],
+    stride: usize,
+    x: &[(u32, f32, f32)],
+    acc: &mut [Vec<f32>; 2],
+) {
+    use std::arch::x86_64::*;
+    assert!(acc[0].len() == NA * LANES && acc[1].len() == NB * LANES);
+    assert!((NA + NB) * LANES <= stride);
+    let mut sa = [_mm256_setzero_ps(); NA];
+    let mut sb = [_mm256_setzero_ps(); NB];
+    for (j, &(b, va, vb)) in x.iter().enumerate() {
+        if let Some(&(ahead, _, _)) = x.get(j + PREFETCH_AHEAD / 2) {
+            prefetch(
+                w.as_ptr().wrapping_add(ahead as usize * stride) as *const u8,
+                stride,
+            );
+        }
+        let start = b as usize * stride;
+        assert!(start + stride <= w.len(), "bucket {b} out of range");
+        let row = w.as_ptr().add(start);
+        let (xa, xb) = (_mm256_set1_ps(va), _mm256_set1_ps(vb));
+        for (c, sum) in sa.iter_mut().enumerate() {
+            // SAFETY: row + c*8 .. +8 lies in w (checked above).
+            let wf = i8::load8(row.add(c * LANES));
+            *sum = _mm256_add_ps(*sum, _mm256_mul_ps(wf, xa));
+        }
+        let rb = row.add(NA * LANES);
+        for (c, sum) in sb.iter_mut().enumerate() {
+            // SAFETY: as above, within the first (NA + NB) * 8 bytes of the row.
+            let wf = i8::load8(rb.add(c * LANES));
+            *sum = _mm256_add_ps(*sum, _mm256_mul_ps(wf, xb));
+        }
+    }
+    for (c, sum) in sa.iter().enumerate() {
+        // SAFETY: acc[0] has NA * 8 elements (asserted above).
+        _mm256_storeu_ps(acc[0].as_mut_ptr().add(c * LANES), *sum);
+    }
+    for (c, sum) in sb.iter().enumerate() {
+        // SAFETY: acc[1] has NB * 8 elements (asserted above).
+        _mm256_storeu_ps(acc[1].as_mut_ptr().add(c * LANES), *sum);
+    }
+}
+
+/// [`accumulate_pair_avx2`] for the widths of the built-in models (36 topic classes, 69
+/// departments) when the CPU has AVX2, else [`accumulate_pair`].
+fn accumulate_pair_any(
+    w: &[i8],
+    stride: usize,
+    p: [usize; 2],
+    x: &[(u32, f32, f32)],
+    acc: &mut [Vec<f32>; 2],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        macro_rules! fixed {
+            ($(($a:literal, $b:literal))*) => {
+                match (p[0] / LANES, p[1] / LANES) {
+                    // SAFETY: AVX2 is present, checked just above.
+                    $(($a, $b) => return unsafe { accumulate_pair_avx2::<$a, $b>(w, stride, x, acc) },)*
+                    _ => {}
+                }
+            };
+        }
+        fixed!((5, 9)(5, 8)(5, 10)(4, 9)(6, 9));
+    }
+    accumulate_pair(w, stride, p, x, acc);
+}
+
 /// [`accumulate_avx2`] when the CPU has AVX2, else [`accumulate`].
 #[cfg(target_arch = "x86_64")]
 fn accumulate_any<T: Avx2Row, const SEQ: bool>(
@@ -660,6 +887,36 @@ mod tests {
                     assert!((x - y).abs() < 1e-3, "{x} {y}");
                 }
             }
+        }
+    }
+
+    /// The topic and route models scored together give each model's own scores exactly.
+    #[test]
+    fn pair_scores_are_each_model_s_scores() {
+        let t = LinearModel::from_bytes(crate::tag::TOPIC_MODEL).unwrap();
+        let r = LinearModel::from_bytes(crate::tag::ROUTE_MODEL).unwrap();
+        let cat = LinearModel::from_bytes(crate::tag::CATEGORY_MODEL).unwrap();
+        let pair = PairModel::new(&t, &r).expect("the built-in models pair");
+        let (ct, cr, cc) = (
+            CompactModel::new(&t),
+            CompactModel::new(&r),
+            CompactModel::new(&cat),
+        );
+        for text in [
+            "小区路灯不亮，晚上出行不便，希望尽快维修",
+            "A市经开区某公司拖欠工资三个月，劳动监察部门不作为",
+            "学校周边道路拥堵，校车安全隐患大",
+            "",
+        ] {
+            let terms = crate::text::segmenter().terms(text);
+            let mut s = Scratch::default();
+            s.features(&cat.cfg, &terms);
+            cc.vectorize(&mut s);
+            let [a, b] = pair.scores(&mut s);
+            ct.vectorize(&mut s);
+            assert_eq!(a, ct.scores(&s.x), "{text}");
+            cr.vectorize(&mut s);
+            assert_eq!(b, cr.scores(&s.x), "{text}");
         }
     }
 
