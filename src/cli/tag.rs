@@ -74,9 +74,12 @@ pub struct TrainArgs {
     /// same accuracy on the topic sets as 16, with a quarter of the weights).
     #[arg(long)]
     pub bits: Option<u32>,
-    /// Feature families: any of w (words), b (word bigrams), c (char 2/3-grams).
+    /// Feature families: any of w (words), b (word bigrams), c (character n-grams).
     #[arg(long, default_value = "wbc")]
     pub features: String,
+    /// Lengths of the character n-grams, as MIN-MAX (default: the built-in feature set's).
+    #[arg(long, value_parser = parse_char_range)]
+    pub chars: Option<(u8, u8)>,
     /// SVM loss.
     #[arg(long, value_enum, default_value = "squared-hinge")]
     pub loss: Loss,
@@ -171,6 +174,31 @@ pub struct EvalTopicsArgs {
     /// Write per-message keyword scores and model probabilities as JSON lines (for tuning).
     #[arg(long)]
     pub dump: Option<PathBuf>,
+}
+
+/// Parses `--chars MIN-MAX` (1 <= MIN <= MAX <= 4).
+fn parse_char_range(s: &str) -> std::result::Result<(u8, u8), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("expected MIN-MAX, e.g. 1-2, got {s:?}"))?;
+    let a: u8 = a.trim().parse().map_err(|e| format!("{a:?}: {e}"))?;
+    let b: u8 = b.trim().parse().map_err(|e| format!("{b:?}: {e}"))?;
+    if !(1..=b).contains(&a) || b > 4 {
+        return Err(format!("need 1 <= MIN <= MAX <= 4, got {a}-{b}"));
+    }
+    Ok((a, b))
+}
+
+/// `cfg` with the character n-gram lengths of `--chars`, when given.
+fn with_chars(cfg: FeatureConfig, chars: Option<(u8, u8)>) -> FeatureConfig {
+    match chars {
+        Some((char_min, char_max)) => FeatureConfig {
+            char_min,
+            char_max,
+            ..cfg
+        },
+        None => cfg,
+    }
 }
 
 fn model_path(out: Option<PathBuf>, default: &str) -> PathBuf {
@@ -329,6 +357,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         unigrams: args.features.contains('w'),
         bigrams: args.features.contains('b'),
         char_ngrams: args.features.contains('c'),
+        ..with_chars(FeatureConfig::default(), args.chars)
     };
     let opt = TrainOptions {
         c: args.c.unwrap_or(2.0),
@@ -445,7 +474,7 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
     );
     let cfg = FeatureConfig {
         bits: args.bits.unwrap_or(14),
-        ..FeatureConfig::default()
+        ..with_chars(FeatureConfig::default(), args.chars)
     };
     let opt = TrainOptions {
         c: args.c.unwrap_or(0.5),

@@ -324,17 +324,19 @@ impl Tagger {
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
         let top = cat.top_features_in(s, ci, 3);
+        let cat_names = self.category.cfg.names_at(terms, &s.hashes, &s.chars, &top);
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
         // the topic and route models: both from one pass over their shared rows when paired
         let (model_p, mut route_p) = match &self.pair {
             Some(pm) => {
+                s.features_for(pm.cfg(), terms);
                 let [ts, rs] = pm.scores(s);
                 let [tt, rt] = pm.temperatures();
                 (self.topic_probabilities_of(&ts, tt), Some(softmax(&rs, rt)))
             }
-            None => (self.topic_probabilities_in(s), None),
+            None => (self.topic_probabilities_in(s, terms), None),
         };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
@@ -353,7 +355,7 @@ impl Tagger {
             .take(5)
             .map(str::to_string)
             .collect();
-        for n in self.category.cfg.names_at(terms, &s.hashes, &s.chars, &top) {
+        for n in cat_names {
             if !evidence.contains(&n) {
                 evidence.push(n);
             }
@@ -368,7 +370,8 @@ impl Tagger {
             evidence.push(format!("紧急:{u}"));
         }
         if self.pair.is_none() {
-            route_p = route.as_ref().map(|m| {
+            route_p = route.as_ref().zip(self.route.as_ref()).map(|(m, full)| {
+                s.features_for(&full.cfg, terms);
                 m.vectorize(s);
                 softmax(&m.scores(&s.x), m.temperature)
             });
@@ -386,24 +389,16 @@ impl Tagger {
         }
     }
 
-    /// The topic model's probability per keyword topic (zeros without a topic model), from
-    /// the full feature hashes of a text ([`features::FeatureConfig::hashes`]).
-    pub fn topic_probabilities(&self, hashes: &[u64]) -> Vec<f32> {
-        SCRATCH.with(|cell| {
-            let s = &mut cell.borrow_mut().0;
-            s.set_hashes(hashes);
-            self.topic_probabilities_in(s)
-        })
-    }
-
-    /// As [`Tagger::topic_probabilities`] from the hashes in `s` (overwrites `s.x`).
-    fn topic_probabilities_in(&self, s: &mut Scratch) -> Vec<f32> {
-        match &self.fast.1 {
-            Some(m) => {
+    /// The topic model's probability per keyword topic (zeros without a topic model) for
+    /// `terms`, whose features may already be in `s` (overwrites `s.x`).
+    fn topic_probabilities_in<S: AsRef<str>>(&self, s: &mut Scratch, terms: &[S]) -> Vec<f32> {
+        match (&self.fast.1, &self.topic_model) {
+            (Some(m), Some(full)) => {
+                s.features_for(&full.cfg, terms);
                 m.vectorize(s);
                 self.topic_probabilities_of(&m.scores(&s.x), m.temperature)
             }
-            None => vec![0f32; self.keywords.topics.len()],
+            _ => vec![0f32; self.keywords.topics.len()],
         }
     }
 
@@ -426,7 +421,7 @@ impl Tagger {
         let cat = &self.fast.0;
         cat.vectorize(&mut s);
         let (ci, cconf) = linear::argmax(&softmax(&cat.scores(&s.x), cat.temperature));
-        let model_p = self.topic_probabilities_in(&mut s);
+        let model_p = self.topic_probabilities_in(&mut s, &terms);
         (
             self.keywords.score(title, body).scores,
             model_p,

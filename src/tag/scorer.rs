@@ -87,23 +87,25 @@ pub struct Scratch {
     rows8_of: usize,
     /// A [`PairModel`]'s vectors: (bucket, value for the first model, for the second).
     pair: Vec<(u32, f32, f32)>,
+    /// The feature configuration `hashes` were made with (`None`: none yet).
+    hashed: Option<FeatureConfig>,
 }
 
 impl Scratch {
     /// Hashes `terms`: the one feature pass of a case.
     pub fn features<S: AsRef<str>>(&mut self, cfg: &FeatureConfig, terms: &[S]) {
         cfg.hash_into(terms, &mut self.hashes, &mut self.chars);
+        self.hashed = Some(*cfg);
         self.wide_bits = 0;
         self.counted_bits = 0;
     }
 
-    /// Takes precomputed feature hashes instead (no character list).
-    pub fn set_hashes(&mut self, hashes: &[u64]) {
-        self.hashes.clear();
-        self.hashes.extend_from_slice(hashes);
-        self.chars.clear();
-        self.wide_bits = 0;
-        self.counted_bits = 0;
+    /// Hashes `terms` for `cfg` unless the hashes in hand already have its feature families
+    /// (the models of one tagger normally share them: then this costs nothing).
+    pub fn features_for<S: AsRef<str>>(&mut self, cfg: &FeatureConfig, terms: &[S]) {
+        if !self.hashed.is_some_and(|h| h.same_features(cfg)) {
+            self.features(cfg, terms);
+        }
     }
 
     /// The buckets and counts at width `bits` into `order` / `counts`: kept when the last
