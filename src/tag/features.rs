@@ -1,6 +1,7 @@
 //! Text features for the linear classifiers: hashed word unigrams, word bigrams and character
-//! 2/3-grams with sublinear TF-IDF weighting and L2 normalisation (the hashing trick keeps the
-//! model a fixed size without a vocabulary file).
+//! n-grams (single characters and pairs for new models; pairs and triples in model files from
+//! before session 4) with sublinear TF-IDF weighting and L2 normalisation (the hashing trick
+//! keeps the model a fixed size without a vocabulary file).
 
 /// A sparse feature vector: sorted, distinct bucket ids with their values.
 #[derive(Debug, Clone, Default, PartialEq)]
