@@ -142,24 +142,26 @@ fn for_each_char_ngram(chars: &[[u8; 3]], min: u8, max: u8, mut f: impl FnMut(u6
     }
 }
 
-/// Where a feature hash came from, by its position in [`FeatureConfig::hash_into`]'s output.
+/// Where a feature hash came from, by its position in [`FeatureConfig::hash_into`]'s output:
+/// its name and, for a character n-gram, the index of its first character and its length.
 fn feature_name<S: AsRef<str>>(
     cfg: &FeatureConfig,
     terms: &[S],
     chars: &[[u8; 3]],
     mut j: usize,
-) -> Option<String> {
+) -> Option<(String, Option<(usize, usize)>)> {
     let n = terms.len();
     if cfg.unigrams {
         if j < n {
-            return Some(terms[j].as_ref().to_string());
+            return Some((terms[j].as_ref().to_string(), None));
         }
         j -= n;
     }
     if cfg.bigrams {
         let nb = n.saturating_sub(1);
         if j < nb {
-            return Some(format!("{}{}", terms[j].as_ref(), terms[j + 1].as_ref()));
+            let name = format!("{}{}", terms[j].as_ref(), terms[j + 1].as_ref());
+            return Some((name, None));
         }
         j -= nb;
     }
@@ -168,12 +170,25 @@ fn feature_name<S: AsRef<str>>(
             let count = (chars.len() + 1).saturating_sub(len);
             if j < count {
                 let bytes: Vec<u8> = chars[j..j + len].iter().flatten().copied().collect();
-                return String::from_utf8(bytes).ok();
+                return String::from_utf8(bytes).ok().map(|s| (s, Some((j, len))));
             }
             j -= count;
         }
     }
     None
+}
+
+/// True when the CJK characters `start .. start + len` of the joined terms lie in one term.
+fn within_one_term<S: AsRef<str>>(terms: &[S], start: usize, len: usize) -> bool {
+    let mut at = 0;
+    for t in terms {
+        let n = t.as_ref().chars().filter(|&c| is_cjk(c)).count();
+        if start < at + n {
+            return start + len <= at + n;
+        }
+        at += n;
+    }
+    false
 }
 
 impl FeatureConfig {
@@ -248,7 +263,32 @@ impl FeatureConfig {
             .iter()
             .filter_map(|&b| {
                 let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
-                feature_name(self, terms, chars, j)
+                feature_name(self, terms, chars, j).map(|(name, _)| name)
+            })
+            .collect()
+    }
+
+    /// As [`FeatureConfig::names_at`], keeping only names a reader can take as evidence: words,
+    /// word pairs, and character n-grams of two or more characters inside one word (a single
+    /// character, or 工工 across 农民工|工资, explains nothing).
+    pub fn evidence_at<S: AsRef<str>>(
+        &self,
+        terms: &[S],
+        hashes: &[u64],
+        chars: &[[u8; 3]],
+        buckets: &[u32],
+    ) -> Vec<String> {
+        let mask = (self.dim() - 1) as u64;
+        buckets
+            .iter()
+            .filter_map(|&b| {
+                let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
+                match feature_name(self, terms, chars, j)? {
+                    (name, None) => Some(name),
+                    (name, Some((start, len))) => {
+                        (len >= 2 && within_one_term(terms, start, len)).then_some(name)
+                    }
+                }
             })
             .collect()
     }
@@ -407,6 +447,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn evidence_keeps_words_and_character_runs_inside_one_word() {
+        let cfg = FeatureConfig::default();
+        let terms = ["农民工", "工资", "拖欠"];
+        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+        cfg.hash_into(&terms, &mut hashes, &mut chars);
+        let mask = (cfg.dim() - 1) as u64;
+        let bucket = |name: &str| {
+            let reference = reference_hashes(&cfg, &terms);
+            let h = reference.iter().find(|r| r.1 == name).unwrap().0;
+            (h & mask) as u32
+        };
+        let names = |n: &str| cfg.evidence_at(&terms, &hashes, &chars, &[bucket(n)]);
+        assert_eq!(names("工资"), vec!["工资".to_string()]);
+        assert_eq!(names("农民工工资"), vec!["农民工工资".to_string()]);
+        assert_eq!(names("民工"), vec!["民工".to_string()]);
+        assert!(names("工工").is_empty());
+        assert!(names("欠").is_empty());
     }
 
     #[test]

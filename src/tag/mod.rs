@@ -324,7 +324,10 @@ impl Tagger {
         let (ci, cconf) = linear::argmax(&cp);
         let category = self.category.classes[ci].clone();
         let top = cat.top_features_in(s, ci, 3);
-        let cat_names = self.category.cfg.names_at(terms, &s.hashes, &s.chars, &top);
+        let cat_names = self
+            .category
+            .cfg
+            .evidence_at(terms, &s.hashes, &s.chars, &top);
         // topic
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
