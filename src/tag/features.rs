@@ -248,6 +248,24 @@ impl FeatureConfig {
         }
     }
 
+    /// The first feature of the text that falls in each of `buckets`, at most one per bucket,
+    /// in the order of `buckets`: its name and, for a character n-gram, its place (see
+    /// [`feature_name`]). `hashes` and `chars` are [`FeatureConfig::hash_into`]'s output for
+    /// `terms`.
+    fn first_features<'a, S: AsRef<str>>(
+        &'a self,
+        terms: &'a [S],
+        hashes: &'a [u64],
+        chars: &'a [[u8; 3]],
+        buckets: &'a [u32],
+    ) -> impl Iterator<Item = (String, Option<(usize, usize)>)> + 'a {
+        let mask = (self.dim() - 1) as u64;
+        buckets.iter().filter_map(move |&b| {
+            let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
+            feature_name(self, terms, chars, j)
+        })
+    }
+
     /// The readable name of each of `buckets` among `hashes` (the output of
     /// [`FeatureConfig::hash_into`] for `terms`, with its `chars`): the first feature of the
     /// text that falls in the bucket, at most one per bucket, in the order of `buckets`.
@@ -258,13 +276,8 @@ impl FeatureConfig {
         chars: &[[u8; 3]],
         buckets: &[u32],
     ) -> Vec<String> {
-        let mask = (self.dim() - 1) as u64;
-        buckets
-            .iter()
-            .filter_map(|&b| {
-                let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
-                feature_name(self, terms, chars, j).map(|(name, _)| name)
-            })
+        self.first_features(terms, hashes, chars, buckets)
+            .map(|(name, _)| name)
             .collect()
     }
 
@@ -278,16 +291,11 @@ impl FeatureConfig {
         chars: &[[u8; 3]],
         buckets: &[u32],
     ) -> Vec<String> {
-        let mask = (self.dim() - 1) as u64;
-        buckets
-            .iter()
-            .filter_map(|&b| {
-                let j = hashes.iter().position(|&h| (h & mask) as u32 == b)?;
-                match feature_name(self, terms, chars, j)? {
-                    (name, None) => Some(name),
-                    (name, Some((start, len))) => {
-                        (len >= 2 && within_one_term(terms, start, len)).then_some(name)
-                    }
+        self.first_features(terms, hashes, chars, buckets)
+            .filter_map(|(name, place)| match place {
+                None => Some(name),
+                Some((start, len)) => {
+                    (len >= 2 && within_one_term(terms, start, len)).then_some(name)
                 }
             })
             .collect()
