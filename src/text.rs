@@ -30,7 +30,77 @@ pub fn segmenter() -> &'static Segmenter {
 /// jieba-rs with the domain dictionary and the stopword list.
 pub struct Segmenter {
     jieba: Jieba,
-    stopwords: FxHashSet<&'static str>,
+    stopwords: StopSet,
+}
+
+/// The stopword list as a set that is quick on the hot path (every token of every text asks
+/// it): words of up to 15 bytes are packed into one `u128` (bytes and length) and looked up
+/// in a small open-addressing table; the few longer words sit in a hash set.
+struct StopSet {
+    table: Vec<u128>,
+    shift: u32,
+    long: FxHashSet<&'static str>,
+}
+
+/// Packs a word of at most 15 bytes with its length (an empty word packs to 0, the empty
+/// slot, and is never found).
+#[inline]
+fn pack(w: &[u8]) -> u128 {
+    // byte by byte: a copy of a variable length would call memcpy for these few bytes
+    let mut k = (w.len() as u128) << 120;
+    for (i, &b) in w.iter().enumerate().take(15) {
+        k |= u128::from(b) << (8 * i);
+    }
+    k
+}
+
+impl StopSet {
+    fn new(words: impl Iterator<Item = &'static str>) -> StopSet {
+        let (short, long): (Vec<&str>, Vec<&str>) = words.partition(|w| w.len() < 16);
+        let size = (short.len() * 4).max(64).next_power_of_two();
+        let mut set = StopSet {
+            table: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+            long: long.into_iter().collect(),
+        };
+        for w in short {
+            let k = pack(w.as_bytes());
+            let mut i = set.slot(k);
+            while set.table[i] != 0 && set.table[i] != k {
+                i = (i + 1) & (size - 1);
+            }
+            set.table[i] = k;
+        }
+        set
+    }
+
+    #[inline]
+    fn slot(&self, k: u128) -> usize {
+        let h =
+            ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> self.shift) as usize
+    }
+
+    #[inline]
+    fn contains(&self, w: &str) -> bool {
+        let b = w.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        if b.len() >= 16 {
+            return self.long.contains(w);
+        }
+        let k = pack(b);
+        let mask = self.table.len() - 1;
+        let mut i = self.slot(k);
+        loop {
+            match self.table[i] {
+                0 => return false,
+                e if e == k => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
 }
 
 impl Default for Segmenter {
@@ -44,11 +114,12 @@ impl Segmenter {
     pub fn new() -> Segmenter {
         let mut jieba = Jieba::new();
         load_dict_lines(&mut jieba, DOMAIN_DICT);
-        let stopwords = STOPWORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
+        let stopwords = StopSet::new(
+            STOPWORDS
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#')),
+        );
         Segmenter { jieba, stopwords }
     }
 
@@ -298,6 +369,29 @@ mod tests {
             assert_eq!(is_word(t), w, "{t}");
             assert_eq!(is_word(t), t.chars().any(char::is_alphanumeric), "{t}");
         }
+    }
+
+    #[test]
+    fn stop_set_answers_as_the_list() {
+        let listed: FxHashSet<&str> = STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let seg = segmenter();
+        let mut words: Vec<String> = STOPWORDS.lines().map(|l| l.trim().to_string()).collect();
+        words.extend(
+            seg.tokens("小区路灯不亮，晚上出行不便，希望有关部门尽快维修。A市 12345 的 了 和 WiFi"),
+        );
+        words.extend(["", "的的", "a", "了了了了了了了了"].map(String::from));
+        let long: &'static str = "这是一个很长的停用词测试";
+        let set = StopSet::new(listed.iter().copied().chain([long]));
+        for w in &words {
+            assert_eq!(seg.is_stopword(w), listed.contains(w.as_str()), "{w:?}");
+            assert_eq!(set.contains(w), listed.contains(w.as_str()), "{w:?}");
+        }
+        assert!(set.contains(long) && !seg.is_stopword(long));
+        assert!(words.iter().any(|w| seg.is_stopword(w)));
     }
 
     #[test]

@@ -80,79 +80,6 @@ static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
     Tagger::builtin()
 });
 
-/// The stopwords of [`crate::text::STOPWORDS`] as the segmenter reads them, for a quicker
-/// [`crate::text::Segmenter::is_stopword`]: words of up to 15 bytes are packed into one
-/// `u128` (bytes and length) and looked up in a small open-addressing table; longer words
-/// ask the segmenter.
-struct StopSet {
-    table: Vec<u128>,
-    shift: u32,
-}
-
-/// Packs a word of at most 15 bytes with its length (never zero: an empty word packs to
-/// the length 0 in the top byte and is no stopword).
-#[inline]
-fn pack(w: &[u8]) -> u128 {
-    // byte by byte: a copy of a variable length would call memcpy for these few bytes
-    let mut k = (w.len() as u128) << 120;
-    for (i, &b) in w.iter().enumerate().take(15) {
-        k |= u128::from(b) << (8 * i);
-    }
-    k
-}
-
-impl StopSet {
-    fn new() -> StopSet {
-        let words: Vec<&str> = crate::text::STOPWORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#') && l.len() < 16)
-            .collect();
-        let size = (words.len() * 4).max(64).next_power_of_two();
-        let mut set = StopSet {
-            table: vec![0; size],
-            shift: 64 - size.trailing_zeros(),
-        };
-        for w in words {
-            let k = pack(w.as_bytes());
-            let mut i = set.slot(k);
-            while set.table[i] != 0 && set.table[i] != k {
-                i = (i + 1) & (size - 1);
-            }
-            set.table[i] = k;
-        }
-        set
-    }
-
-    #[inline]
-    fn slot(&self, k: u128) -> usize {
-        let h =
-            ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> self.shift) as usize
-    }
-
-    /// The same answer as [`crate::text::Segmenter::is_stopword`].
-    #[inline]
-    fn contains(&self, w: &str) -> bool {
-        let b = w.as_bytes();
-        if b.is_empty() || b.len() >= 16 {
-            return segmenter().is_stopword(w);
-        }
-        let k = pack(b);
-        let mask = self.table.len() - 1;
-        let mut i = self.slot(k);
-        loop {
-            match self.table[i] {
-                0 => return false,
-                e if e == k => return true,
-                _ => i = (i + 1) & mask,
-            }
-        }
-    }
-}
-
-static STOPSET: LazyLock<StopSet> = LazyLock::new(StopSet::new);
-
 /// The process-wide tagger (built-in models, or `$HOTLINE_MODEL_DIR`).
 pub fn tagger() -> &'static Tagger {
     &DEFAULT
@@ -283,7 +210,7 @@ impl Tagger {
         title_words: impl IntoIterator<Item = &'w str>,
         body_words: impl IntoIterator<Item = &'w str>,
     ) -> Tags {
-        let stop = &*STOPSET;
+        let seg = segmenter();
         let text = joined(title, body);
         // the title's words count only when the title is joined to the body
         let title_joined = text.len() != body.len();
@@ -294,7 +221,7 @@ impl Tagger {
                 .into_iter()
                 .filter(|_| title_joined)
                 .chain(body_words)
-                .filter(|w| !stop.contains(w)),
+                .filter(|w| !seg.is_stopword(w)),
         );
         self.tag_scratch(title, body, &text, &terms)
     }
@@ -508,23 +435,5 @@ mod tests {
                 assert_eq!(top_k(&v, k, keep), order, "k={k} odd={keep_odd}");
             }
         }
-    }
-
-    #[test]
-    fn stop_set_is_the_segmenter_s() {
-        let set = StopSet::new();
-        let seg = segmenter();
-        let mut words: Vec<String> = crate::text::STOPWORDS
-            .lines()
-            .map(|l| l.trim().to_string())
-            .collect();
-        words.extend(
-            seg.tokens("小区路灯不亮，晚上出行不便，希望有关部门尽快维修。A市 12345 的 了 和 WiFi"),
-        );
-        words.extend(["", "的的", "a", "了了了了了了了了"].map(String::from));
-        for w in &words {
-            assert_eq!(set.contains(w), seg.is_stopword(w), "{w:?}");
-        }
-        assert!(words.iter().any(|w| set.contains(w)));
     }
 }
