@@ -458,6 +458,8 @@ impl CompactModel {
         };
         match &self.w {
             Rows::Sq8(w) if self.kp == LANES => {
+                // the table's slice once, not per feature
+                let w: &[i8] = w;
                 // one u64 per row: copy each row beside its entry of x
                 s.rows8_of = self.id();
                 for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
@@ -476,7 +478,7 @@ impl CompactModel {
                 }
             }
             Rows::Sq8(w) => {
-                let kp = self.kp;
+                let (w, kp): (&[i8], _) = (w, self.kp);
                 for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
                     if let Some(&ahead) = s.order.get(j + PREFETCH_AHEAD) {
                         prefetch(
@@ -546,20 +548,17 @@ impl CompactModel {
         acc
     }
 
-    /// The weight of `bucket` for `class`, in steps.
-    #[inline]
-    fn steps(&self, bucket: u32, class: usize) -> f32 {
-        let i = bucket as usize * self.kp + class;
-        match &self.w {
-            Rows::Sq8(w) => w[i].steps(),
-            Rows::I16(w) => w[i].steps(),
-        }
-    }
-
     /// The buckets of `x` pushing hardest towards `class` (positive contributions only), best
     /// first; ties go to the lower bucket.
     pub fn top_features(&self, x: &[(u32, f32)], class: usize, n: usize) -> Vec<u32> {
-        self.top_by(x, class, n, |j, b| self.steps(b, class) * x[j].1)
+        let at = |b: u32| b as usize * self.kp + class;
+        match &self.w {
+            Rows::Sq8(w) => {
+                let w: &[i8] = w;
+                self.top_by(x, class, n, |j, b| w[at(b)].steps() * x[j].1)
+            }
+            Rows::I16(w) => self.top_by(x, class, n, |j, b| w[at(b)].steps() * x[j].1),
+        }
     }
 
     /// [`CompactModel::top_features`] of `s.x` after this model's
