@@ -1,24 +1,25 @@
 //! Byte tables on transparent huge pages: the tagger's weight rows (a few megabytes read at
-//! random, a row or two per feature of a case) are mapped 2 MiB-aligned with
-//! `MADV_HUGEPAGE`, so their reads need a handful of TLB entries instead of one per 4 kB
-//! page (page walks are dear, more so in a virtual machine). Elsewhere, or when the mapping
-//! fails, a plain vector holds them.
+//! random, a row or two per feature of a case) sit in an anonymous mapping
+//! ([`memmap2::MmapMut::map_anon`]), 2 MiB-aligned and advised `MADV_HUGEPAGE`, so their
+//! reads need a handful of TLB entries instead of one per 4 kB page (page walks are dear,
+//! more so in a virtual machine). Elsewhere than Linux, for small tables, or when the mapping
+//! fails, a plain vector holds them (64-byte aligned).
 
 /// A zero-initialised byte table, on huge pages where the system gives them.
 pub struct HugeBytes {
-    ptr: *mut i8,
+    /// The memory holding the table, from byte `start` on.
+    buf: Buf,
+    start: usize,
     len: usize,
-    /// The mapping to unmap (start, length); None when `vec` holds the table.
-    #[cfg(target_os = "linux")]
-    map: Option<(*mut libc::c_void, usize)>,
-    vec: Vec<i8>,
 }
 
-// SAFETY: the table is plain bytes owned by this value (a private mapping or a vector).
-unsafe impl Send for HugeBytes {}
-// SAFETY: shared access only reads.
-unsafe impl Sync for HugeBytes {}
+enum Buf {
+    #[cfg(target_os = "linux")]
+    Map(memmap2::MmapMut),
+    Vec(Vec<u8>),
+}
 
+#[cfg(target_os = "linux")]
 const HUGE: usize = 2 << 20;
 
 impl HugeBytes {
@@ -26,58 +27,47 @@ impl HugeBytes {
     pub fn zeroed(len: usize) -> HugeBytes {
         #[cfg(target_os = "linux")]
         if len >= HUGE / 2 {
-            let map_len = len.div_ceil(HUGE) * HUGE + HUGE;
-            // SAFETY: an anonymous private mapping; checked for failure below.
-            let p = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    map_len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            if p != libc::MAP_FAILED {
-                let start = (p as usize).div_ceil(HUGE) * HUGE;
-                // SAFETY: [start, start + len) lies in the mapping; the advice is a hint
-                // (its failure leaves ordinary pages).
-                unsafe {
-                    libc::madvise(
-                        start as *mut libc::c_void,
-                        len.div_ceil(HUGE) * HUGE,
-                        libc::MADV_HUGEPAGE,
-                    );
-                }
+            // one huge page more than needed, so that a 2 MiB boundary starts the table
+            if let Ok(map) = memmap2::MmapMut::map_anon(len.div_ceil(HUGE) * HUGE + HUGE) {
+                let start = map.as_ptr().align_offset(HUGE);
+                // a hint: when it fails, the table is on ordinary pages
+                let _ =
+                    map.advise_range(memmap2::Advice::HugePage, start, len.div_ceil(HUGE) * HUGE);
                 return HugeBytes {
-                    ptr: start as *mut i8,
+                    buf: Buf::Map(map),
+                    start,
                     len,
-                    map: Some((p, map_len)),
-                    vec: Vec::new(),
                 };
             }
         }
         // a vector of 64-byte lines keeps the alignment
-        let mut vec = vec![0i8; len + 64];
-        let off = vec.as_ptr().align_offset(64);
-        let ptr = vec.as_mut_ptr().wrapping_add(off);
+        let vec = vec![0u8; len + 64];
+        let start = vec.as_ptr().align_offset(64);
         HugeBytes {
-            ptr,
+            buf: Buf::Vec(vec),
+            start,
             len,
-            #[cfg(target_os = "linux")]
-            map: None,
-            vec,
         }
     }
 
     pub fn as_slice(&self) -> &[i8] {
-        // SAFETY: ptr..ptr+len is owned, initialised (zeroed) memory.
-        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+        let bytes = match &self.buf {
+            #[cfg(target_os = "linux")]
+            Buf::Map(m) => &m[self.start..][..self.len],
+            Buf::Vec(v) => &v[self.start..][..self.len],
+        };
+        // SAFETY: u8 and i8 have the same size and alignment, and every bit pattern is valid.
+        unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast(), bytes.len()) }
     }
 
     pub fn as_mut_slice(&mut self) -> &mut [i8] {
-        // SAFETY: as above, borrowed mutably through self.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+        let bytes = match &mut self.buf {
+            #[cfg(target_os = "linux")]
+            Buf::Map(m) => &mut m[self.start..][..self.len],
+            Buf::Vec(v) => &mut v[self.start..][..self.len],
+        };
+        // SAFETY: as in as_slice, borrowed mutably through self.
+        unsafe { std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast(), bytes.len()) }
     }
 }
 
@@ -108,17 +98,6 @@ impl std::fmt::Debug for HugeBytes {
     }
 }
 
-impl Drop for HugeBytes {
-    fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        if let Some((p, n)) = self.map {
-            // SAFETY: the mapping made in zeroed, unmapped once.
-            unsafe { libc::munmap(p, n) };
-        }
-        let _ = &self.vec;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +109,11 @@ mod tests {
             assert_eq!(t.as_slice().len(), len);
             assert!(t.as_slice().iter().all(|&b| b == 0));
             assert_eq!(t.as_slice().as_ptr() as usize % 64, 0);
+            #[cfg(target_os = "linux")]
+            if len >= HUGE / 2 {
+                assert!(matches!(t.buf, Buf::Map(_)));
+                assert_eq!(t.as_slice().as_ptr() as usize % HUGE, 0);
+            }
             if len > 0 {
                 t.as_mut_slice()[len - 1] = 7;
                 assert_eq!(t.clone().as_slice()[len - 1], 7);

@@ -58,11 +58,18 @@ pub struct Tagger {
     pub route: Option<LinearModel>,
     /// For each topic-model class, its index in `keywords.topics`.
     topic_index: Vec<usize>,
-    /// The three models laid out for scoring (category, topics, route).
-    fast: (CompactModel, Option<CompactModel>, Option<CompactModel>),
-    /// The topic and route models laid out together (when both exist and allow it): one row
-    /// read per bucket scores both.
-    pair: Option<PairModel>,
+    /// The category model laid out for scoring.
+    fast_category: CompactModel,
+    /// The topic and route models laid out for scoring.
+    fast_topic_route: TopicRoute,
+}
+
+/// The topic and route models laid out for scoring: one copy of each.
+enum TopicRoute {
+    /// Together (when both exist and allow it): one row read per bucket scores both.
+    Paired(PairModel),
+    /// Each on its own (either may be missing).
+    Apart(Option<CompactModel>, Option<CompactModel>),
 }
 
 thread_local! {
@@ -166,23 +173,25 @@ impl Tagger {
                     .collect()
             })
             .unwrap_or_default();
-        let fast = (
-            CompactModel::new(&category),
-            topic_model.as_ref().map(CompactModel::new),
-            route.as_ref().map(CompactModel::new),
-        );
-        let pair = match (&topic_model, &route) {
+        let fast_topic = topic_model.as_ref().map(CompactModel::new);
+        let fast_route = route.as_ref().map(CompactModel::new);
+        // paired, the separate layouts are dropped: the pair holds a copy of their rows
+        let pair = match (&fast_topic, &fast_route) {
             (Some(t), Some(r)) => PairModel::new(t, r),
             _ => None,
         };
+        let fast_topic_route = match pair {
+            Some(p) => TopicRoute::Paired(p),
+            None => TopicRoute::Apart(fast_topic, fast_route),
+        };
         Tagger {
+            fast_category: CompactModel::new(&category),
             category,
             topic_model,
             keywords,
             route,
             topic_index,
-            fast,
-            pair,
+            fast_topic_route,
         }
     }
 
@@ -243,7 +252,7 @@ impl Tagger {
         text: &str,
         terms: &[S],
     ) -> Tags {
-        let (cat, _, route) = &self.fast;
+        let cat = &self.fast_category;
         s.features(&self.category.cfg, terms);
         // category
         cat.vectorize(s);
@@ -259,14 +268,14 @@ impl Tagger {
         let kw = &self.keywords;
         let kw_scores = kw.scan(title, body, scan);
         // the topic and route models: both from one pass over their shared rows when paired
-        let (model_p, mut route_p) = match &self.pair {
-            Some(pm) => {
+        let (model_p, mut route_p) = match &self.fast_topic_route {
+            TopicRoute::Paired(pm) => {
                 s.features_for(pm.cfg(), terms);
                 let [ts, rs] = pm.scores(s);
                 let [tt, rt] = pm.temperatures();
                 (self.topic_probabilities_of(&ts, tt), Some(softmax(&rs, rt)))
             }
-            None => (self.topic_probabilities_in(s, terms), None),
+            TopicRoute::Apart(..) => (self.topic_probabilities_in(s, terms), None),
         };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
@@ -299,12 +308,10 @@ impl Tagger {
         for u in &urgent_terms {
             evidence.push(format!("紧急:{u}"));
         }
-        if self.pair.is_none() {
-            route_p = route.as_ref().zip(self.route.as_ref()).map(|(m, full)| {
-                s.features_for(&full.cfg, terms);
-                m.vectorize(s);
-                softmax(&m.scores(&s.x), m.temperature)
-            });
+        if let TopicRoute::Apart(_, Some(m)) = &self.fast_topic_route {
+            s.features_for(m.cfg(), terms);
+            m.vectorize(s);
+            route_p = Some(softmax(&m.scores(&s.x), m.temperature));
         }
         let deps = self.departments(route_p, topic_i, topic_conf);
         Tags {
@@ -320,15 +327,21 @@ impl Tagger {
     }
 
     /// The topic model's probability per keyword topic (zeros without a topic model) for
-    /// `terms`, whose features may already be in `s` (overwrites `s.x`).
+    /// `terms`, whose features may already be in `s` (overwrites `s.x`). Paired, the route
+    /// model's scores come along and are dropped.
     fn topic_probabilities_in<S: AsRef<str>>(&self, s: &mut Scratch, terms: &[S]) -> Vec<f32> {
-        match (&self.fast.1, &self.topic_model) {
-            (Some(m), Some(full)) => {
-                s.features_for(&full.cfg, terms);
+        match &self.fast_topic_route {
+            TopicRoute::Paired(pm) => {
+                s.features_for(pm.cfg(), terms);
+                let [ts, _] = pm.scores(s);
+                self.topic_probabilities_of(&ts, pm.temperatures()[0])
+            }
+            TopicRoute::Apart(Some(m), _) => {
+                s.features_for(m.cfg(), terms);
                 m.vectorize(s);
                 self.topic_probabilities_of(&m.scores(&s.x), m.temperature)
             }
-            _ => vec![0f32; self.keywords.topics.len()],
+            TopicRoute::Apart(None, _) => vec![0f32; self.keywords.topics.len()],
         }
     }
 
@@ -348,7 +361,7 @@ impl Tagger {
         let terms = segmenter().terms(&text);
         let mut s = Scratch::default();
         s.features(&self.category.cfg, &terms);
-        let cat = &self.fast.0;
+        let cat = &self.fast_category;
         cat.vectorize(&mut s);
         let (ci, cconf) = linear::argmax(&softmax(&cat.scores(&s.x), cat.temperature));
         let model_p = self.topic_probabilities_in(&mut s, &terms);
@@ -422,6 +435,36 @@ fn round3(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The topic probabilities read off the pair are those of the topic model on its own.
+    #[test]
+    fn paired_topic_probabilities_are_the_topic_model_s() {
+        let parts = || {
+            (
+                LinearModel::from_bytes(CATEGORY_MODEL).unwrap(),
+                LinearModel::from_bytes(TOPIC_MODEL).ok(),
+                Keywords::builtin(),
+            )
+        };
+        let (c, t, k) = parts();
+        let paired = Tagger::from_parts(c, t, k, LinearModel::from_bytes(ROUTE_MODEL).ok());
+        assert!(matches!(paired.fast_topic_route, TopicRoute::Paired(_)));
+        let (c, t, k) = parts();
+        let apart = Tagger::from_parts(c, t, k, None);
+        assert!(matches!(
+            apart.fast_topic_route,
+            TopicRoute::Apart(Some(_), None)
+        ));
+        for (title, body) in [
+            ("路灯不亮", "小区路灯不亮，晚上出行不便，希望尽快维修"),
+            ("", "A市经开区某公司拖欠工资三个月，劳动监察部门不作为"),
+            ("", ""),
+        ] {
+            let a = paired.debug_scores(title, body);
+            let b = apart.debug_scores(title, body);
+            assert_eq!(a, b, "{title} {body}");
+        }
+    }
 
     #[test]
     fn top_k_is_the_head_of_a_stable_sort() {

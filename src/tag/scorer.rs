@@ -50,7 +50,8 @@ pub struct CompactModel {
     k: usize,
     /// Row stride (classes, plus the IDF lane for [`Rows::Sq8`], rounded up to [`LANES`]).
     kp: usize,
-    bits: u32,
+    /// The features the model reads (its width is `cfg.bits`).
+    cfg: FeatureConfig,
     /// [`Rows::Sq8`]: the IDF of each level; [`Rows::I16`]: the IDF of each bucket.
     idf: Vec<f32>,
     w: Rows,
@@ -417,7 +418,7 @@ impl CompactModel {
         CompactModel {
             k,
             kp,
-            bits: m.cfg.bits,
+            cfg: m.cfg,
             idf,
             w,
             scale: maxabs.iter().map(|&s| s / STEPS).collect(),
@@ -431,12 +432,17 @@ impl CompactModel {
         self.k
     }
 
+    /// The feature configuration the model reads.
+    pub fn cfg(&self) -> &FeatureConfig {
+        &self.cfg
+    }
+
     /// The L2-normalised TF-IDF vector of the case whose features are in `s`
     /// ([`Scratch::features`]), into `s.x`. When the previous call left a vector of a model at
     /// least as wide (the widest model first), its buckets and counts are reused instead of
     /// the hashes: narrower buckets are the wider ones masked.
     pub fn vectorize(&self, s: &mut Scratch) {
-        s.count_at(self.bits);
+        s.count_at(self.cfg.bits);
         let (x, rows8) = (&mut s.x, &mut s.rows8);
         x.clear();
         rows8.clear();
@@ -452,6 +458,8 @@ impl CompactModel {
         };
         match &self.w {
             Rows::Sq8(w) if self.kp == LANES => {
+                // the table's slice once, not per feature
+                let w: &[i8] = w;
                 // one u64 per row: copy each row beside its entry of x
                 s.rows8_of = self.id();
                 for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
@@ -470,7 +478,7 @@ impl CompactModel {
                 }
             }
             Rows::Sq8(w) => {
-                let kp = self.kp;
+                let (w, kp): (&[i8], _) = (w, self.kp);
                 for (j, (&b, &c)) in s.order.iter().zip(&s.counts).enumerate() {
                     if let Some(&ahead) = s.order.get(j + PREFETCH_AHEAD) {
                         prefetch(
@@ -540,20 +548,17 @@ impl CompactModel {
         acc
     }
 
-    /// The weight of `bucket` for `class`, in steps.
-    #[inline]
-    fn steps(&self, bucket: u32, class: usize) -> f32 {
-        let i = bucket as usize * self.kp + class;
-        match &self.w {
-            Rows::Sq8(w) => w[i].steps(),
-            Rows::I16(w) => w[i].steps(),
-        }
-    }
-
     /// The buckets of `x` pushing hardest towards `class` (positive contributions only), best
     /// first; ties go to the lower bucket.
     pub fn top_features(&self, x: &[(u32, f32)], class: usize, n: usize) -> Vec<u32> {
-        self.top_by(x, class, n, |j, b| self.steps(b, class) * x[j].1)
+        let at = |b: u32| b as usize * self.kp + class;
+        match &self.w {
+            Rows::Sq8(w) => {
+                let w: &[i8] = w;
+                self.top_by(x, class, n, |j, b| w[at(b)].steps() * x[j].1)
+            }
+            Rows::I16(w) => self.top_by(x, class, n, |j, b| w[at(b)].steps() * x[j].1),
+        }
     }
 
     /// [`CompactModel::top_features`] of `s.x` after this model's
@@ -609,7 +614,6 @@ impl CompactModel {
 /// model: the same products summed in the same order.
 #[derive(Debug, Clone)]
 pub struct PairModel {
-    bits: u32,
     cfg: FeatureConfig,
     /// Classes of each model and their padded widths (multiples of [`LANES`]).
     k: [usize; 2],
@@ -626,20 +630,20 @@ pub struct PairModel {
 }
 
 impl PairModel {
-    /// The pair layout of `a` and `b`, when both have the same feature configuration and
-    /// their weights and IDFs are on the byte grid (always, for models read from files).
-    pub fn new(a: &LinearModel, b: &LinearModel) -> Option<PairModel> {
-        if a.cfg != b.cfg {
+    /// The pair layout of `ca` and `cb`, when both read the same features and have byte
+    /// rows (always, for models read from files); their rows are copied, so the two may be
+    /// dropped afterwards.
+    pub fn new(ca: &CompactModel, cb: &CompactModel) -> Option<PairModel> {
+        if ca.cfg != cb.cfg {
             return None;
         }
-        let (ca, cb) = (CompactModel::new(a), CompactModel::new(b));
         let (Rows::Sq8(wa), Rows::Sq8(wb)) = (&ca.w, &cb.w) else {
             return None;
         };
         let k = [ca.k, cb.k];
         let p = k.map(|k| k.div_ceil(LANES) * LANES);
         let stride = (p[0] + p[1]).div_ceil(64) * 64;
-        let dim = a.cfg.dim();
+        let dim = ca.cfg.dim();
         let mut rows = HugeBytes::zeroed(dim * stride);
         let mut levels = vec![[0u8; 2]; dim];
         {
@@ -652,16 +656,15 @@ impl PairModel {
             }
         }
         Some(PairModel {
-            bits: a.cfg.bits,
-            cfg: a.cfg,
+            cfg: ca.cfg,
             k,
             p,
             stride,
             rows,
             levels,
-            idf: [ca.idf, cb.idf],
-            scale: [ca.scale, cb.scale],
-            bias: [ca.bias, cb.bias],
+            idf: [ca.idf.clone(), cb.idf.clone()],
+            scale: [ca.scale.clone(), cb.scale.clone()],
+            bias: [ca.bias.clone(), cb.bias.clone()],
             temperature: [ca.temperature, cb.temperature],
         })
     }
@@ -680,7 +683,7 @@ impl PairModel {
     /// ([`Scratch::features`]), as [`CompactModel::vectorize`] then
     /// [`CompactModel::scores_in`] of each model would give them.
     pub fn scores(&self, s: &mut Scratch) -> [Vec<f32>; 2] {
-        s.count_at(self.bits);
+        s.count_at(self.cfg.bits);
         let pair = &mut s.pair;
         pair.clear();
         let (mut na, mut nb) = (0f32, 0f32);
@@ -898,12 +901,12 @@ mod tests {
         let t = LinearModel::from_bytes(crate::tag::TOPIC_MODEL).unwrap();
         let r = LinearModel::from_bytes(crate::tag::ROUTE_MODEL).unwrap();
         let cat = LinearModel::from_bytes(crate::tag::CATEGORY_MODEL).unwrap();
-        let pair = PairModel::new(&t, &r).expect("the built-in models pair");
         let (ct, cr, cc) = (
             CompactModel::new(&t),
             CompactModel::new(&r),
             CompactModel::new(&cat),
         );
+        let pair = PairModel::new(&ct, &cr).expect("the built-in models pair");
         for text in [
             "小区路灯不亮，晚上出行不便，希望尽快维修",
             "A市经开区某公司拖欠工资三个月，劳动监察部门不作为",
