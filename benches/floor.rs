@@ -103,7 +103,11 @@ fn main() {
     println!("| bare jieba segmentation | {seg_mbps:.2} | {seg_cpu:.2} | 100 % |");
 
     let configs: [(&str, IndexRecordOption, bool); 3] = [
-        ("positions+store", IndexRecordOption::WithFreqsAndPositions, true),
+        (
+            "positions+store",
+            IndexRecordOption::WithFreqsAndPositions,
+            true,
+        ),
         ("freqs", IndexRecordOption::WithFreqs, false),
         ("docs", IndexRecordOption::Basic, false),
     ];
@@ -121,7 +125,9 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::create_in_dir(dir.path(), b.build()).unwrap();
         let (start, cpu0) = (Instant::now(), cpu_secs());
-        let mut writer = index.writer::<tantivy::TantivyDocument>(WRITER_MEMORY).unwrap();
+        let mut writer = index
+            .writer::<tantivy::TantivyDocument>(WRITER_MEMORY)
+            .unwrap();
         for i in 0..n {
             writer
                 .add_document(doc!(text => cut[i % cut.len()].as_str()))
