@@ -18,15 +18,13 @@
 
 mod common;
 
-use common::{cpu_secs, env_count};
-use std::time::{Duration, Instant};
+use common::{bare_jieba_rate, cpu_secs, env_count, scale_templates};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{doc, Index};
 
-use hotline::ingest::{read_path, ReadOptions};
-use hotline::model::Case;
 use hotline::text::segmenter;
 
 const COMMIT_EVERY: usize = 20_000;
@@ -38,19 +36,7 @@ fn main() {
         return;
     };
     let n = env_count("HOTLINE_FLOOR_N", 100_000).max(1);
-    let ds = shared.join("datasets");
-    let mut templates: Vec<Case> = Vec::new();
-    for f in [
-        "tipdm2020c/hotspot_messages.csv",
-        "tipdm2020c/replies.csv",
-        "tipdm2020c/unlabeled_2801.csv",
-        "shangluo_mailbox/mails.csv",
-    ] {
-        if let Ok(batch) = read_path(&ds.join(f), &ReadOptions::default()) {
-            templates.extend(batch.cases);
-        }
-    }
-    assert!(!templates.is_empty(), "no case read from {}", ds.display());
+    let templates = scale_templates(&shared);
     let texts: Vec<String> = templates
         .iter()
         .map(|c| {
@@ -64,21 +50,11 @@ fn main() {
             t
         })
         .collect();
-    let jieba = segmenter().jieba();
 
-    // Baseline: bare jieba segmentation of the template texts, repeated for at least 3 s.
-    let template_bytes: usize = texts.iter().map(String::len).sum();
-    let (start, cpu0) = (Instant::now(), cpu_secs());
-    let mut rounds = 0usize;
-    while rounds == 0 || start.elapsed() < Duration::from_secs(3) {
-        let k: usize = texts.par_iter().map(|t| jieba.cut(t, true).len()).sum();
-        std::hint::black_box(k);
-        rounds += 1;
-    }
-    let seg_mbps = (template_bytes * rounds) as f64 / 1e6 / start.elapsed().as_secs_f64();
-    let seg_cpu = (template_bytes * rounds) as f64 / 1e6 / (cpu_secs() - cpu0).max(1e-9);
+    let (seg_mbps, seg_cpu) = bare_jieba_rate(&texts);
 
     // The words, cut once (not timed).
+    let jieba = segmenter().jieba();
     let cut: Vec<String> = texts
         .par_iter()
         .map(|t| {

@@ -27,9 +27,11 @@
 
 mod common;
 
-use common::{cpu_secs, dir_size, env_count, percentile, thread_cpu_ms};
+use common::{
+    bare_jieba_rate, cpu_secs, dir_size, env_count, percentile, scale_templates, thread_cpu_ms,
+};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
@@ -37,7 +39,6 @@ use serde::Serialize;
 
 use hotline::index::tokenizer::handed_off_texts;
 use hotline::index::CaseStore;
-use hotline::ingest::{read_path, ReadOptions};
 use hotline::model::Case;
 use hotline::pipeline::{ingest_cases, text_bytes, DEFAULT_COMMIT_EVERY};
 use hotline::text::segmenter;
@@ -82,20 +83,7 @@ fn main() {
         .unwrap_or(20_000);
     let index_baseline = std::env::var("HOTLINE_SCALE_INDEX_BASELINE").map_or(true, |v| v != "0");
     let commit_every = env_count("HOTLINE_SCALE_COMMIT_EVERY", DEFAULT_COMMIT_EVERY);
-    let ds = shared.join("datasets");
-    let mut templates: Vec<Case> = Vec::new();
-    for f in [
-        "tipdm2020c/hotspot_messages.csv",
-        "tipdm2020c/replies.csv",
-        "tipdm2020c/unlabeled_2801.csv",
-        "shangluo_mailbox/mails.csv",
-    ] {
-        let path = ds.join(f);
-        if let Ok(batch) = read_path(&path, &ReadOptions::default()) {
-            templates.extend(batch.cases);
-        }
-    }
-    assert!(!templates.is_empty(), "no case read from {}", ds.display());
+    let templates = scale_templates(&shared);
     let threads = rayon::current_num_threads();
     println!(
         "scale: {n} cases replicated from {} templates, {threads} threads",
@@ -113,17 +101,7 @@ fn main() {
                 .chain(c.reply.as_deref())
         })
         .collect();
-    let template_bytes: u64 = templates.iter().map(text_bytes).sum();
-    let jieba = segmenter().jieba();
-    let (start, cpu0) = (Instant::now(), cpu_secs());
-    let mut rounds = 0u64;
-    while rounds == 0 || start.elapsed() < Duration::from_secs(3) {
-        let k: usize = texts.par_iter().map(|t| jieba.cut(t, true).len()).sum();
-        std::hint::black_box(k);
-        rounds += 1;
-    }
-    let segment_mbps = (template_bytes * rounds) as f64 / 1e6 / start.elapsed().as_secs_f64();
-    let segment_mb_cpu = (template_bytes * rounds) as f64 / 1e6 / (cpu_secs() - cpu0).max(1e-9);
+    let (segment_mbps, segment_mb_cpu) = bare_jieba_rate(&texts);
 
     // Ingest with tagging.
     let text_bytes_total: u64 = (0..n)

@@ -1,6 +1,7 @@
 //! Measurement helpers shared by the benches (each bench is its own crate and includes this
 //! module with `mod common;`): timing medians and percentiles, process and thread CPU time,
-//! directory sizes and numeric environment switches.
+//! directory sizes, numeric environment switches, the cases the scale runs replicate and the
+//! same-run bare jieba baseline.
 
 // Every bench uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -73,4 +74,48 @@ pub fn env_count(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(default)
+}
+
+/// The cases the scale runs replicate: every row of the shared public exports that has a
+/// narrative (hotspot messages, replies, the unlabelled messages and the Shangluo mails).
+pub fn scale_templates(shared: &Path) -> Vec<hotline::model::Case> {
+    use hotline::ingest::{read_path, ReadOptions};
+    let ds = shared.join("datasets");
+    let mut templates = Vec::new();
+    for f in [
+        "tipdm2020c/hotspot_messages.csv",
+        "tipdm2020c/replies.csv",
+        "tipdm2020c/unlabeled_2801.csv",
+        "shangluo_mailbox/mails.csv",
+    ] {
+        if let Ok(batch) = read_path(&ds.join(f), &ReadOptions::default()) {
+            templates.extend(batch.cases);
+        }
+    }
+    assert!(!templates.is_empty(), "no case read from {}", ds.display());
+    templates
+}
+
+/// The same-run baseline: bare jieba-rs segmentation (HMM on, as the pipeline cuts) of
+/// `texts` on rayon's threads, repeated for at least 3 s. Returns MB/s of wall time and MB per
+/// CPU-second.
+pub fn bare_jieba_rate<S: AsRef<str> + Sync>(texts: &[S]) -> (f64, f64) {
+    use rayon::prelude::*;
+    let jieba = hotline::text::segmenter().jieba();
+    let bytes: usize = texts.iter().map(|t| t.as_ref().len()).sum();
+    let (start, cpu0) = (Instant::now(), cpu_secs());
+    let mut rounds = 0usize;
+    while rounds == 0 || start.elapsed() < std::time::Duration::from_secs(3) {
+        let k: usize = texts
+            .par_iter()
+            .map(|t| jieba.cut(t.as_ref(), true).len())
+            .sum();
+        std::hint::black_box(k);
+        rounds += 1;
+    }
+    let mb = (bytes * rounds) as f64 / 1e6;
+    (
+        mb / start.elapsed().as_secs_f64(),
+        mb / (cpu_secs() - cpu0).max(1e-9),
+    )
 }
