@@ -2,9 +2,11 @@
 //! (jieba-rs plus the domain dictionary), so the index sees the same words as the tagger.
 //!
 //! It runs in jieba's "search mode": besides every word of the normal segmentation it emits
-//! the dictionary words of 2 to 4 characters found inside a longer word, at the same
-//! position (公交车 → 公交车 + 公交; 路灯杆 → 路灯杆 + 路灯 + 灯杆). A search for 公交
-//! then finds the text 公交车, which is what an analyst expects from a substring search.
+//! the dictionary words of 2 to 4 characters found inside a word of three or more, at their
+//! character offsets (公交车 → 公交车 + 公交; 路灯杆 → 路灯杆 + 路灯 + 灯杆), and the parts a
+//! compound would be cut into without its own dictionary entry, dictionary words or not
+//! ([`split_parts`]: 路灯不亮 → 路灯 + 不亮). A search for 公交 then finds the text 公交车,
+//! which is what an analyst expects from a substring search.
 //!
 //! Token positions are character offsets (not token counts), so a phrase query over the
 //! pieces of a word with their character offsets is exactly a substring match, however

@@ -1,9 +1,12 @@
 //! The tagging hot path: one feature pass per case, shared by the three linear models.
 //!
 //! Per case the feature hashes are computed once ([`FeatureConfig::hash_into`], into reused
-//! buffers, no string per n-gram). Each model masks them to its width and counts them in a
-//! small reused per-thread hash table (a few kilobytes, so it stays in L1; no sort), which
-//! gives the same buckets and values as [`FeatureConfig::vectorize_hashes`] in
+//! buffers, no string per n-gram). Each model masks them to its width and counts them in
+//! reused per-thread buffers, no sort: a dense array of counts for models of at most
+//! `DENSE_BITS` (14) bits (the topic and route models), a small open-addressing hash table
+//! (a few kilobytes, so it stays in L1) for wider ones (the 18-bit category model); a model
+//! narrower than one already counted masks that model's counts instead of the hashes. Either
+//! way it gets the same buckets and values as [`FeatureConfig::vectorize_hashes`] in
 //! first-occurrence order. Weights are feature-major (all classes of one bucket in one row),
 //! scaled per class and scored eight classes at a time (AVX2 when the CPU has it).
 //!
@@ -14,7 +17,10 @@
 //! bytes (rounded up to eight) is everything a case needs of a bucket, a quarter of the
 //! memory of f32 weights plus an f32 IDF array, so far fewer cache misses. Scores use the
 //! integer `q·|q|`, exactly the value an i16 weight would hold, so they are the same.
-//! Other models (weights off the grid) keep i16 weights and an f32 IDF array.
+//! Other models (weights off the grid) keep i16 weights and an f32 IDF array. The topic and
+//! route models, which read the same features at the same width, share one row per bucket
+//! ([`PairModel`]: both models' bytes in whole 64-byte cache lines, their IDF levels in a
+//! separate small array), so a case fetches each of their rows once.
 
 use super::features::FeatureConfig;
 use super::hugemem::HugeBytes;
@@ -137,7 +143,8 @@ impl Scratch {
     }
 
     /// Counts `(bucket, count)` items into `order` / `counts` (distinct buckets in
-    /// first-occurrence order), through the small hash table; at most `n` items.
+    /// first-occurrence order), through the dense array for models of at most
+    /// [`DENSE_BITS`] bits, else the small hash table; at most `n` items.
     fn count(&mut self, bits: u32, n: usize, items: impl Iterator<Item = (u32, u16)>) {
         if bits <= DENSE_BITS {
             let dim = 1usize << bits;
