@@ -61,7 +61,7 @@ pub fn index_tokens(text: &str) -> Vec<IndexToken> {
 /// Hands each token of [`index_tokens`] to `emit` as (byte from, byte to, position, text,
 /// subword), in the same order, without allocating per token: jieba segments the text once,
 /// and the sub-words of a long word are worked out once per thread and word (see
-/// [`compute_word_entry`]).
+/// `compute_word_entry`).
 pub fn for_each_index_token(text: &str, mut emit: impl FnMut(usize, usize, usize, &str, bool)) {
     index_tokens_into(text, |from, to, position, norm, subword, _| {
         emit(from, to, position, norm, subword)

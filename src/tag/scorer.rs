@@ -50,7 +50,7 @@ enum Rows {
 }
 
 /// A linear model laid out for scoring: feature-major weights with a scale per class, each
-/// feature's row padded to a multiple of [`LANES`].
+/// feature's row padded to a multiple of `LANES` (8).
 #[derive(Debug, Clone)]
 pub struct CompactModel {
     k: usize,
@@ -613,7 +613,7 @@ impl CompactModel {
 
 /// Two models of the same width and features (the topic and the route model) laid out
 /// together: one row per bucket holds both models' byte weights (`q`, worth `q·|q|` steps,
-/// as in [`Rows::Sq8`]), the first model's classes padded to [`LANES`] and then the second
+/// as in `Rows::Sq8`), the first model's classes padded to `LANES` and then the second
 /// model's, the row padded to whole 64-byte cache lines and aligned to them; the IDF levels
 /// of both sit in a separate small array. So a case reads each of its buckets' rows once,
 /// in one pass scoring both models, and the first pass (the TF-IDF values and norms) only
