@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use std::fmt::Write as _;
+
+use super::ingest::emit;
 use super::IndexArgs;
 use crate::index::CaseStore;
 use crate::model::Kind;
@@ -163,11 +166,14 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
     }
     let store = open_store(&args.index)?;
     let res = search::search(&store, &req)?;
+    let mut out = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&res)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&res)?)?;
+        emit(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        out,
         "{} 条结果{}",
         res.total_hits,
         if res.hits.is_empty() {
@@ -179,14 +185,14 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
                 args.offset + res.hits.len()
             )
         }
-    );
+    )?;
     for (i, h) in res.hits.iter().enumerate() {
         let title = h
             .title
             .clone()
             .unwrap_or_else(|| h.case.narrative.chars().take(30).collect());
-        println!();
-        println!("{}. [{}] {}", args.offset + i + 1, h.id, title);
+        writeln!(out)?;
+        writeln!(out, "{}. [{}] {}", args.offset + i + 1, h.id, title)?;
         let mut meta = Vec::new();
         if let Some(d) = &h.received_at {
             meta.push(d.clone());
@@ -201,10 +207,11 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             meta.push(format!("score={:.2}", h.score));
         }
         if !meta.is_empty() {
-            println!("   {}", meta.join(" | "));
+            writeln!(out, "   {}", meta.join(" | "))?;
         }
-        println!("   {}", h.snippet_marked);
+        writeln!(out, "   {}", h.snippet_marked)?;
     }
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -217,22 +224,25 @@ pub fn run_similar(args: SimilarArgs) -> Result<ExitCode> {
         (Some(_), false) => bail!("give either --id or a text, not both"),
         (None, true) => bail!("give a case id (--id ID) or a complaint's text"),
     };
+    let mut out = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&res)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&res)?)?;
+        emit(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
     if res.is_empty() {
-        println!("没有找到相似案例");
+        writeln!(out, "没有找到相似案例")?;
     }
     for (i, s) in res.iter().enumerate() {
-        println!();
-        println!(
+        writeln!(out)?;
+        writeln!(
+            out,
             "{}. [{}] {}  (相似度 {:.2})",
             i + 1,
             s.id,
             s.title.clone().unwrap_or_default(),
             s.score
-        );
+        )?;
         let mut meta = Vec::new();
         if let Some(d) = &s.received_at {
             meta.push(d.clone());
@@ -241,14 +251,15 @@ pub fn run_similar(args: SimilarArgs) -> Result<ExitCode> {
             meta.push(format!("承办单位：{d}"));
         }
         if !meta.is_empty() {
-            println!("   {}", meta.join(" | "));
+            writeln!(out, "   {}", meta.join(" | "))?;
         }
-        println!("   诉求：{}", s.narrative_excerpt);
+        writeln!(out, "   诉求：{}", s.narrative_excerpt)?;
         match &s.reply_excerpt {
-            Some(r) => println!("   办理：{r}"),
-            None => println!("   办理：（无答复记录）"),
-        }
+            Some(r) => writeln!(out, "   办理：{r}"),
+            None => writeln!(out, "   办理：（无答复记录）"),
+        }?;
     }
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
