@@ -78,3 +78,44 @@ fn two_documents_of_one_county_and_month_keep_their_cases() {
         assert_eq!(again["unchanged"], again["read"], "{again}");
     }
 }
+
+const STATUS: &str = "编号,诉求内容,承办单位,办理状态,回访结果,受理时间
+S1,路灯不亮,城管局,未办结,,2024-05-01 10:00
+S2,井盖丢失,城管局,未完成,,2024-05-02 10:00
+S3,停水,水务局,已办结,不满意,2024-05-03 10:00
+S4,噪音,环保局,已办结,满意,2024-05-03 11:00
+";
+
+fn report_json(args: &[&str]) -> Value {
+    let out = ok(args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+#[test]
+fn report_inputs_are_merged_by_id_last_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", STATUS);
+    // The same export again, with S3's 回访 corrected to 满意.
+    let b = write(
+        dir.path(),
+        "b.csv",
+        &STATUS.replace("已办结,不满意", "已办结,满意"),
+    );
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    let index = dir.path().join("none").display().to_string();
+    let args = [
+        "report", "--month", "2024-05", "--format", "json", "--index", &index,
+    ];
+    let one = report_json(&[&args[..], &["--input", &a]].concat());
+    let two = report_json(&[&args[..], &["--input", &a, "--input", &b]].concat());
+    assert_eq!(one["total"], 4, "{one}");
+    assert_eq!(two["total"], 4, "{two}");
+    // b.csv came last: S3 is now satisfied, so no 不满意 is left.
+    assert_ne!(one.to_string(), two.to_string());
+    let reversed = report_json(&[&args[..], &["--input", &b, "--input", &a]].concat());
+    assert_eq!(reversed["total"], 4);
+    assert_eq!(
+        reversed.to_string(),
+        one.to_string().replace(&a, &b).replace(&a, &b)
+    );
+}
