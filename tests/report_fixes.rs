@@ -119,3 +119,75 @@ fn report_inputs_are_merged_by_id_last_wins() {
         one.to_string().replace(&a, &b).replace(&a, &b)
     );
 }
+
+fn seed(prefix: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no corpus/{prefix}*"))
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn typical_cases_and_hotspots_keep_document_order_past_line_99() {
+    // Seed 003 with filler lines before 二、典型案例, so its cases sit at lines 97, 101, 103.
+    let text = std::fs::read_to_string(seed("003_")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("二、典型案例"))
+        .unwrap();
+    let pad = 97 - 2 - at - 1;
+    for k in 0..pad {
+        lines.insert(at, format!("这是说明文字第{k}行，用于测试行号。"));
+    }
+    // Nine more 热点 items after the seed's three, so that 热点-10 follows 热点-9.
+    let annex = lines.iter().position(|l| l.starts_with("附件：")).unwrap();
+    for k in (1..=9).rev() {
+        lines.insert(annex, String::new());
+        lines.insert(
+            annex,
+            format!("◆第{k}类。共受理案件数 {k} 件，主要集中在第{k}处路灯不亮。"),
+        );
+    }
+    let padded = lines.join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "pad.txt", &padded);
+    let index = dir.path().join("none").display().to_string();
+    let v = report_json(&[
+        "report",
+        "--month",
+        "2023-04",
+        "--format",
+        "json",
+        "--index",
+        &index,
+        "--input",
+        &f.display().to_string(),
+    ]);
+    let typical = ids(&v["typical_cases"]);
+    assert!(typical.len() >= 3, "{typical:?}");
+    let numbers: Vec<&str> = typical
+        .iter()
+        .map(|id| id.rsplit('-').next().unwrap())
+        .collect();
+    assert_eq!(&numbers[..3], ["1", "2", "3"], "{typical:?}");
+    let hot = ids(&v["report_hotspots"]);
+    let numbers: Vec<u32> = hot
+        .iter()
+        .map(|id| id.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    let mut sorted = numbers.clone();
+    sorted.sort();
+    assert!(numbers.len() >= 12, "{hot:?}");
+    assert_eq!(numbers, sorted, "{hot:?}");
+}

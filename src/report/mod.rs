@@ -777,6 +777,21 @@ fn is_urgent(c: &Case) -> bool {
             .is_some_and(|s| s.contains("应急"))
 }
 
+/// Where a case stands in the report document it came from: file, then line number (the
+/// locator `line 97` read as a number, so `line 101` comes after it), then id with its
+/// trailing number read as a number (`…-热点-10` after `…-热点-9`).
+fn document_order(c: &Case) -> (&str, u64, &str, &str, u64, &str) {
+    let loc = c.source.locator.as_str();
+    let line = loc
+        .strip_prefix("line ")
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    let id = c.id.as_str();
+    let head = id.trim_end_matches(|ch: char| ch.is_ascii_digit());
+    let number = id[head.len()..].parse().unwrap_or(0);
+    (c.source.file.as_str(), line, loc, head, number, id)
+}
+
 fn is_typical_section(c: &Case) -> bool {
     c.source
         .section
@@ -1201,12 +1216,14 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         Vec::new()
     };
 
-    let mut report_hotspots: Vec<CaseSummary> = this
+    let mut report_hotspots: Vec<&Case> = this
         .iter()
+        .copied()
         .filter(|c| c.record == RecordType::ReportHotspot)
-        .map(|c| CaseSummary::of(c))
         .collect();
-    report_hotspots.sort_by(|a, b| a.id.cmp(&b.id));
+    report_hotspots.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
+    let report_hotspots: Vec<CaseSummary> =
+        report_hotspots.iter().map(|c| CaseSummary::of(c)).collect();
 
     // 三、应急处置与典型案例
     let mut urgent: Vec<&Case> = narratives
@@ -1240,12 +1257,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         .copied()
         .filter(|c| is_typical_section(c) && !urgent_ids.contains(c.id.as_str()))
         .collect();
-    typical.sort_by(|a, b| {
-        a.source
-            .locator
-            .cmp(&b.source.locator)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    typical.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
     if typical.len() < opts.max_typical {
         // Work orders with a handling result: one per leading topic, then the best others.
         let mut seen: HashSet<&str> = typical.iter().map(|c| c.id.as_str()).collect();
