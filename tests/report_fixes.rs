@@ -191,3 +191,31 @@ fn typical_cases_and_hotspots_keep_document_order_past_line_99() {
     assert!(numbers.len() >= 12, "{hot:?}");
     assert_eq!(numbers, sorted, "{hot:?}");
 }
+
+#[test]
+fn overdue_from_deadline_counts_in_the_annex_too() {
+    // 办理时限 and 办结时间, no 超期 column: D1 closed a week after its deadline.
+    let csv = "编号,诉求内容,承办单位,办理状态,受理时间,办理时限,办结时间
+D1,路灯不亮,城管局,已办结,2024-05-01 10:00,2024-05-03 10:00,2024-05-10 10:00
+D2,井盖丢失,城管局,已办结,2024-05-02 10:00,2024-05-09 10:00,2024-05-04 10:00
+";
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "overdue.csv", csv);
+    let index = dir.path().join("none").display().to_string();
+    let v = report_json(&[
+        "report",
+        "--month",
+        "2024-05",
+        "--format",
+        "json",
+        "--index",
+        &index,
+        "--input",
+        &f.display().to_string(),
+    ]);
+    assert_eq!(v["overdue"], 1, "{v}");
+    assert_eq!(v["departments_total"]["overdue"], 1, "{v}");
+    let rows = v["departments"].as_array().expect("departments");
+    let sum: u64 = rows.iter().map(|r| r["overdue"].as_u64().unwrap()).sum();
+    assert_eq!(sum, 1, "{v}");
+}

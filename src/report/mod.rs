@@ -493,7 +493,7 @@ impl DepartmentRow {
             Some(Card::Red) => self.red_cards += 1,
             None => {}
         }
-        if c.overdue == Some(true) {
+        if is_overdue(c) {
             self.overdue += 1;
         }
         match c.kind {
@@ -777,6 +777,19 @@ fn is_urgent(c: &Case) -> bool {
             .is_some_and(|s| s.contains("应急"))
 }
 
+/// Whether a work order was handled late (超期): the 超期 column when the data has one, else
+/// closed (or answered) after its 办理时限. The one rule for the annex's 超期 column and the
+/// overdue count of 四、满意度与时效.
+fn is_overdue(c: &Case) -> bool {
+    match c.overdue {
+        Some(o) => o,
+        None => matches!(
+            (c.deadline, c.closed_at.or(c.reply_at)),
+            (Some(d), Some(done)) if done > d
+        ),
+    }
+}
+
 /// Where a case stands in the report document it came from: file, then line number (the
 /// locator `line 97` read as a number, so `line 101` comes after it), then id with its
 /// trailing number read as a number (`…-热点-10` after `…-热点-9`).
@@ -1037,14 +1050,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
     let knows_overdue = orders
         .iter()
         .any(|c| c.overdue.is_some() || c.deadline.is_some());
-    let overdue_count = orders
-        .iter()
-        .filter(|c| {
-            c.overdue == Some(true)
-                || (c.overdue.is_none()
-                    && matches!((c.deadline, c.closed_at.or(c.reply_at)), (Some(d), Some(r)) if r > d))
-        })
-        .count();
+    let overdue_count = orders.iter().filter(|c| is_overdue(c)).count();
     let count_card = |card: Card| orders.iter().filter(|c| c.card == Some(card)).count();
 
     let cur = MonthStats {
