@@ -219,3 +219,37 @@ D2,井盖丢失,城管局,已办结,2024-05-02 10:00,2024-05-09 10:00,2024-05-04
     let sum: u64 = rows.iter().map(|r| r["overdue"].as_u64().unwrap()).sum();
     assert_eq!(sum, 1, "{v}");
 }
+
+/// A command that must fail with a message, not a panic.
+fn fails_cleanly(args: &[&str], message: &str) {
+    let out = hotline(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // An error exits with 2; a panic would exit with 101.
+    assert_eq!(out.status.code(), Some(2), "hotline {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "hotline {args:?}: {stderr}");
+    assert!(stderr.contains(message), "hotline {args:?}: {stderr}");
+}
+
+#[test]
+fn huge_command_line_numbers_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "status.csv", STATUS);
+    let idx = dir.path().join("idx");
+    ingest(&f, &idx);
+    let index = idx.display().to_string();
+    fails_cleanly(
+        &["report", "--month", "300000-01", "--index", &index],
+        "year must be 1900..9999, got 300000",
+    );
+    let max = usize::MAX.to_string();
+    for query in ["路灯", "路灯 不亮"] {
+        for sort in ["relevance", "date"] {
+            let base = ["search", query, "--sort", sort, "--index", &index];
+            let all = ok(&[&base[..], &["--limit", &max]].concat());
+            assert!(all.contains("S1"), "{all}");
+            let past = ok(&[&base[..], &["--limit", &max, "--offset", &max]].concat());
+            assert!(!past.contains("S1"), "{past}");
+            ok(&[&base[..], &["--offset", &max, "--json"]].concat());
+        }
+    }
+}

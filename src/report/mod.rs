@@ -46,8 +46,19 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
-    /// A month; `month` must be 1..=12.
+    /// The years a month may have: the calendar arithmetic of a report (days of the month,
+    /// the same month a year earlier) stays well inside chrono's range.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+    /// A month; `year` must be in [`YearMonth::YEARS`], `month` 1..=12.
     pub fn new(year: i32, month: u32) -> Result<YearMonth> {
+        if !Self::YEARS.contains(&year) {
+            bail!(
+                "year must be {}..{}, got {year}",
+                Self::YEARS.start(),
+                Self::YEARS.end()
+            );
+        }
         if !(1..=12).contains(&month) {
             bail!("month must be 1..12, got {month}");
         }
@@ -1478,6 +1489,22 @@ mod tests {
     }
 
     #[test]
+    fn month_years_out_of_range_are_errors() {
+        for s in [
+            "300000-01",
+            "0000-01",
+            "1899-12",
+            "10000-01",
+            "99999999999-01",
+        ] {
+            let e = YearMonth::parse(s).unwrap_err();
+            assert!(format!("{e:#}").contains(s), "{s}: {e:#}");
+        }
+        assert!(YearMonth::parse("1900-01").is_ok() && YearMonth::parse("9999-12").is_ok());
+        assert_eq!(YearMonth::parse("9999-12").unwrap().days(), 31);
+    }
+
+    #[test]
     fn months_parse_and_step() {
         let m = YearMonth::parse("2022-06").unwrap();
         assert_eq!(m.to_string(), "2022-06");
@@ -1492,6 +1519,7 @@ mod tests {
         assert_eq!(m.days(), 30);
         assert!(YearMonth::parse("2022-13").is_err());
         assert!(YearMonth::parse("june").is_err());
+
         assert_eq!(period_month("2020年11月"), YearMonth::parse("2020-11").ok());
         assert_eq!(period_month("2020年第一季度"), None);
     }
