@@ -71,12 +71,17 @@ fn two_documents_of_one_county_and_month_keep_their_cases() {
     assert!(ok(&["search", "涵洞", "--index", &idx]).contains("涵洞"));
     assert!(ok(&["search", "燃气管道", "--index", &idx]).contains("燃气"));
     // Re-ingesting either document changes nothing.
-    for f in [seed_000(), doc2] {
+    for f in [seed_000(), doc2.clone()] {
         let again = ingest(&f, &index);
         assert_eq!(again["added"], 0, "{again}");
         assert_eq!(again["updated"], 0, "{again}");
         assert_eq!(again["unchanged"], again["read"], "{again}");
     }
+    // A corrected version of doc2 (same title, the body changed) updates its case in place.
+    std::fs::write(&doc2, EMERGENCY_DOC.replace("关阀抢修", "关阀抢修并检测")).unwrap();
+    let corrected = ingest(&doc2, &index);
+    assert_eq!(corrected["added"], 0, "{corrected}");
+    assert_eq!(corrected["updated"], 1, "{corrected}");
 }
 
 const STATUS: &str = "编号,诉求内容,承办单位,办理状态,回访结果,受理时间
