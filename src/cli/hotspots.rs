@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Months, NaiveDate, NaiveDateTime, NaiveTime};
 use clap::Args;
 use serde::Serialize;
 
@@ -16,18 +16,20 @@ use super::IndexArgs;
 use crate::hotspots::{find_hotspots, Hotspot, HotspotParams};
 use crate::index::CaseStore;
 use crate::model::Case;
+use crate::report::YearMonth;
+use crate::search::parse_date_bound;
 
 #[derive(Args, Debug)]
 pub struct HotspotsArgs {
     #[command(flatten)]
     pub index: IndexArgs,
-    /// Received on or after this date (YYYY-MM-DD).
+    /// Received on or after this date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM, or with a time).
     #[arg(long)]
     pub from: Option<String>,
-    /// Received on or before this date (YYYY-MM-DD).
+    /// Received on or before this date (as --from; a day or month counts whole).
     #[arg(long)]
     pub to: Option<String>,
-    /// A calendar month (YYYY-MM); overrides --from and --to.
+    /// A calendar month (YYYY-MM, YYYYMM or 2023年5月); overrides --from and --to.
     #[arg(long)]
     pub month: Option<String>,
     /// Only cases tagged with this topic id.
@@ -56,44 +58,37 @@ impl Period {
     /// The period of the same length just before this one (the previous month for a month).
     fn previous(&self, month: bool) -> Period {
         if month {
-            let d = self.start.date();
-            let (y, m) = if d.month() == 1 {
-                (d.year() - 1, 12)
-            } else {
-                (d.year(), d.month() - 1)
-            };
-            let start = NaiveDate::from_ymd_opt(y, m, 1)
-                .expect("a valid month")
-                .and_time(NaiveTime::MIN);
+            let start = self
+                .start
+                .checked_sub_months(Months::new(1))
+                .unwrap_or(NaiveDateTime::MIN);
             Period {
                 start,
                 end: self.start,
             }
         } else {
             Period {
-                start: self.start - (self.end - self.start),
+                start: self
+                    .start
+                    .checked_sub_signed(self.end - self.start)
+                    .unwrap_or(NaiveDateTime::MIN),
                 end: self.start,
             }
         }
     }
 }
 
-fn parse_date(s: &str, flag: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .with_context(|| format!("{flag} {s:?}: expected a date as YYYY-MM-DD"))
-}
-
-/// The period the arguments ask for (`None` = every case).
+/// The period the arguments ask for (`None` = every case). The month and the dates are read
+/// as `hotline report --month` and `hotline search --from/--to` read them
+/// ([`YearMonth::parse`], [`parse_date_bound`]), so every command accepts the same forms.
 pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
     if let Some(m) = &args.month {
-        let start = NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d")
-            .with_context(|| format!("--month {m:?}: expected YYYY-MM"))?;
-        let next = if start.month() == 12 {
-            NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
-        }
-        .expect("a valid month");
+        let ym = YearMonth::parse(m).with_context(|| format!("--month {m:?}"))?;
+        let start = NaiveDate::from_ymd_opt(ym.year, ym.month, 1)
+            .with_context(|| format!("--month {m:?}: no such month"))?;
+        let next = start
+            .checked_add_months(Months::new(1))
+            .with_context(|| format!("--month {m:?}: no month after it"))?;
         return Ok(Some((
             Period {
                 start: start.and_time(NaiveTime::MIN),
@@ -102,29 +97,28 @@ pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
             true,
         )));
     }
-    let from = args
-        .from
-        .as_deref()
-        .map(|s| parse_date(s, "--from"))
-        .transpose()?;
-    let to = args
-        .to
-        .as_deref()
-        .map(|s| parse_date(s, "--to"))
-        .transpose()?;
+    let bound = |s: &Option<String>, flag: &str, end: bool| {
+        s.as_deref()
+            .map(|s| parse_date_bound(s, end).with_context(|| format!("{flag} {s:?}")))
+            .transpose()
+    };
+    let from = bound(&args.from, "--from", false)?;
+    let to = bound(&args.to, "--to", true)?;
     if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            bail!("--to {t} is before --from {f}");
+        if t <= f {
+            bail!(
+                "--to {:?} is before --from {:?}",
+                args.to.as_deref().unwrap_or_default(),
+                args.from.as_deref().unwrap_or_default()
+            );
         }
     }
     Ok(match (from, to) {
         (None, None) => None,
         (f, t) => Some((
             Period {
-                start: f.map_or(NaiveDateTime::MIN, |d| d.and_time(NaiveTime::MIN)),
-                end: t.map_or(NaiveDateTime::MAX, |d| {
-                    (d + Duration::days(1)).and_time(NaiveTime::MIN)
-                }),
+                start: f.unwrap_or(NaiveDateTime::MIN),
+                end: t.unwrap_or(NaiveDateTime::MAX),
             },
             false,
         )),
@@ -268,5 +262,30 @@ mod tests {
         let err = period_of(&args(Some("2020-13"), None, None)).unwrap_err();
         assert!(err.to_string().contains("--month"));
         assert!(period_of(&args(None, Some("2019-11-10"), Some("2019-11-01"))).is_err());
+    }
+
+    /// `hotspots` reads months and dates as `report --month` and `search --from` do.
+    #[test]
+    fn periods_accept_the_forms_of_report_and_search() {
+        let month = |m: &str| period_of(&args(Some(m), None, None)).unwrap().unwrap().0;
+        let nov = month("2020-11");
+        for m in ["2020年11月", "202011", "2020/11", "2020-11"] {
+            assert_eq!(month(m), nov, "{m}");
+        }
+        assert_eq!(nov.end.to_string(), "2020-12-01 00:00:00");
+        let range = |f: &str, t: &str| period_of(&args(None, Some(f), Some(t))).unwrap().unwrap().0;
+        let may = range("2023-05-01", "2023-05-31");
+        assert_eq!(range("2023/05/01", "2023/05/31"), may);
+        assert_eq!(range("2023.05.01", "2023-05"), may);
+        assert_eq!(may.start.to_string(), "2023-05-01 00:00:00");
+        assert_eq!(may.end.to_string(), "2023-06-01 00:00:00");
+        let err = period_of(&args(Some("300000-01"), None, None)).unwrap_err();
+        assert!(format!("{err:#}").contains("1900"), "{err:#}");
+        assert!(period_of(&args(None, Some("2023-13-01"), None)).is_err());
+        // An open-ended period has no previous period of its length, and does not panic.
+        let p = period_of(&args(None, Some("-200000-01-01"), Some("200000-01-01")));
+        if let Ok(Some((p, _))) = p {
+            assert_eq!(p.previous(false).end, p.start);
+        }
     }
 }

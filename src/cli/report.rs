@@ -78,8 +78,26 @@ fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
         }
         cases.extend(batch.cases);
     }
+    let mut cases = merge_by_id(cases);
     crate::tag::tag_cases(&mut cases);
     Ok(cases)
+}
+
+/// One case per id, as the store keeps them: a later case (a later row or a later `--input`
+/// file) replaces an earlier one with the same id, in the earlier one's place.
+fn merge_by_id(cases: Vec<Case>) -> Vec<Case> {
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut merged: Vec<Case> = Vec::with_capacity(cases.len());
+    for case in cases {
+        match at.get(&case.id) {
+            Some(&i) => merged[i] = case,
+            None => {
+                at.insert(case.id.clone(), merged.len());
+                merged.push(case);
+            }
+        }
+    }
+    merged
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {

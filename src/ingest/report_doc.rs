@@ -244,17 +244,48 @@ impl Heading {
         h
     }
 
-    /// The prefix of ids for cases without a number: region + period.
-    fn id_prefix(&self, text: &str) -> String {
+    /// The prefix of ids for cases without a number (典型案例, 应急处置, cited cases, 热点):
+    /// region + period + a short hash of the document's title lines.
+    ///
+    /// Region + period alone is not unique: a county can send several documents for one
+    /// month (a 工作情况报告 and an 应急处置专报), and their `应急处置-1` or `热点-1` would
+    /// overwrite each other in the store. The title lines tell such documents apart, while
+    /// re-ingesting the same report, or a corrected version of it (the body changes, the title
+    /// does not), gives the same ids, so its cases are upserted in place. The whole text is
+    /// not hashed for that reason. Numbered cases (`案件公文号…`) keep their number as id.
+    fn id_prefix(&self, paras: &[Para], text: &str) -> String {
+        use sha2::{Digest, Sha256};
         let who = self
             .region
             .clone()
             .or_else(|| self.doc_no.clone())
-            .unwrap_or_else(|| {
-                use sha2::{Digest, Sha256};
-                format!("r{}", &hex::encode(Sha256::digest(text.as_bytes()))[..8])
-            });
-        format!("{who}{}", self.period.clone().unwrap_or_default())
+            .unwrap_or_else(|| format!("r{}", &hex::encode(Sha256::digest(text.as_bytes()))[..8]));
+        let title = title_lines(paras);
+        let tag = &hex::encode(Sha256::digest(title.as_bytes()))[..6];
+        format!("{who}{}-{tag}", self.period.clone().unwrap_or_default())
+    }
+}
+
+/// The document's title lines, whitespace removed: the first three short (at most 60
+/// characters) paragraphs before the first section heading (`翁源县承办…热线` +
+/// `2020年11月工作情况报告`), or the start of the first paragraph when there are none.
+fn title_lines(paras: &[Para]) -> String {
+    let squeeze = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let lines: Vec<String> = paras
+        .iter()
+        .take_while(|p| !SECTION.is_match(&p.text))
+        .filter(|p| !p.table)
+        .map(|p| squeeze(&p.text))
+        .filter(|t| !t.is_empty() && t.chars().count() <= 60)
+        .take(3)
+        .collect();
+    if lines.is_empty() {
+        paras
+            .first()
+            .map(|p| squeeze(&p.text).chars().take(60).collect())
+            .unwrap_or_default()
+    } else {
+        lines.join("\n")
     }
 }
 
@@ -565,7 +596,7 @@ pub fn read_report(file: &str, bytes: &[u8]) -> Result<Batch> {
     let text = det.decode_lossy(&bytes[det.bom_len..]).into_owned();
     let paras = paragraphs(&text);
     let heading = Heading::read(&paras);
-    let prefix = heading.id_prefix(&text);
+    let prefix = heading.id_prefix(&paras, &text);
     let mut col = Collector::new(file);
     col.set_encoding(det.name());
     let mut ex = Extractor {

@@ -46,8 +46,19 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
-    /// A month; `month` must be 1..=12.
+    /// The years a month may have: the calendar arithmetic of a report (days of the month,
+    /// the same month a year earlier) stays well inside chrono's range.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+    /// A month; `year` must be in [`YearMonth::YEARS`], `month` 1..=12.
     pub fn new(year: i32, month: u32) -> Result<YearMonth> {
+        if !Self::YEARS.contains(&year) {
+            bail!(
+                "year must be {}..{}, got {year}",
+                Self::YEARS.start(),
+                Self::YEARS.end()
+            );
+        }
         if !(1..=12).contains(&month) {
             bail!("month must be 1..12, got {month}");
         }
@@ -493,7 +504,7 @@ impl DepartmentRow {
             Some(Card::Red) => self.red_cards += 1,
             None => {}
         }
-        if c.overdue == Some(true) {
+        if is_overdue(c) {
             self.overdue += 1;
         }
         match c.kind {
@@ -777,6 +788,34 @@ fn is_urgent(c: &Case) -> bool {
             .is_some_and(|s| s.contains("应急"))
 }
 
+/// Whether a work order was handled late (超期): the 超期 column when the data has one, else
+/// closed (or answered) after its 办理时限. The one rule for the annex's 超期 column and the
+/// overdue count of 四、满意度与时效.
+fn is_overdue(c: &Case) -> bool {
+    match c.overdue {
+        Some(o) => o,
+        None => matches!(
+            (c.deadline, c.closed_at.or(c.reply_at)),
+            (Some(d), Some(done)) if done > d
+        ),
+    }
+}
+
+/// Where a case stands in the report document it came from: file, then line number (the
+/// locator `line 97` read as a number, so `line 101` comes after it), then id with its
+/// trailing number read as a number (`…-热点-10` after `…-热点-9`).
+fn document_order(c: &Case) -> (&str, u64, &str, &str, u64, &str) {
+    let loc = c.source.locator.as_str();
+    let line = loc
+        .strip_prefix("line ")
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    let id = c.id.as_str();
+    let head = id.trim_end_matches(|ch: char| ch.is_ascii_digit());
+    let number = id[head.len()..].parse().unwrap_or(0);
+    (c.source.file.as_str(), line, loc, head, number, id)
+}
+
 fn is_typical_section(c: &Case) -> bool {
     c.source
         .section
@@ -1022,14 +1061,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
     let knows_overdue = orders
         .iter()
         .any(|c| c.overdue.is_some() || c.deadline.is_some());
-    let overdue_count = orders
-        .iter()
-        .filter(|c| {
-            c.overdue == Some(true)
-                || (c.overdue.is_none()
-                    && matches!((c.deadline, c.closed_at.or(c.reply_at)), (Some(d), Some(r)) if r > d))
-        })
-        .count();
+    let overdue_count = orders.iter().filter(|c| is_overdue(c)).count();
     let count_card = |card: Card| orders.iter().filter(|c| c.card == Some(card)).count();
 
     let cur = MonthStats {
@@ -1201,12 +1233,14 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         Vec::new()
     };
 
-    let mut report_hotspots: Vec<CaseSummary> = this
+    let mut report_hotspots: Vec<&Case> = this
         .iter()
+        .copied()
         .filter(|c| c.record == RecordType::ReportHotspot)
-        .map(|c| CaseSummary::of(c))
         .collect();
-    report_hotspots.sort_by(|a, b| a.id.cmp(&b.id));
+    report_hotspots.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
+    let report_hotspots: Vec<CaseSummary> =
+        report_hotspots.iter().map(|c| CaseSummary::of(c)).collect();
 
     // 三、应急处置与典型案例
     let mut urgent: Vec<&Case> = narratives
@@ -1240,12 +1274,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
         .copied()
         .filter(|c| is_typical_section(c) && !urgent_ids.contains(c.id.as_str()))
         .collect();
-    typical.sort_by(|a, b| {
-        a.source
-            .locator
-            .cmp(&b.source.locator)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    typical.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
     if typical.len() < opts.max_typical {
         // Work orders with a handling result: one per leading topic, then the best others.
         let mut seen: HashSet<&str> = typical.iter().map(|c| c.id.as_str()).collect();
@@ -1460,6 +1489,22 @@ mod tests {
     }
 
     #[test]
+    fn month_years_out_of_range_are_errors() {
+        for s in [
+            "300000-01",
+            "0000-01",
+            "1899-12",
+            "10000-01",
+            "99999999999-01",
+        ] {
+            let e = YearMonth::parse(s).unwrap_err();
+            assert!(format!("{e:#}").contains(s), "{s}: {e:#}");
+        }
+        assert!(YearMonth::parse("1900-01").is_ok() && YearMonth::parse("9999-12").is_ok());
+        assert_eq!(YearMonth::parse("9999-12").unwrap().days(), 31);
+    }
+
+    #[test]
     fn months_parse_and_step() {
         let m = YearMonth::parse("2022-06").unwrap();
         assert_eq!(m.to_string(), "2022-06");
@@ -1474,6 +1519,7 @@ mod tests {
         assert_eq!(m.days(), 30);
         assert!(YearMonth::parse("2022-13").is_err());
         assert!(YearMonth::parse("june").is_err());
+
         assert_eq!(period_month("2020年11月"), YearMonth::parse("2020-11").ok());
         assert_eq!(period_month("2020年第一季度"), None);
     }

@@ -269,10 +269,14 @@ pub fn ranked(
     limit: usize,
     offset: usize,
 ) -> Result<(usize, Vec<(f32, DocAddress)>)> {
+    // No more matches than documents: a huge `--limit` or `--offset` must not size a buffer.
+    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+    let limit = limit.clamp(1, docs.max(1));
+    let offset = offset.min(docs);
     let depth = if q.proximity.is_empty() {
         limit
     } else {
-        (offset + limit).max(RESCORE_DEPTH)
+        offset.saturating_add(limit).max(RESCORE_DEPTH)
     };
     let skip = if q.proximity.is_empty() { offset } else { 0 };
     let top = TopDocs::with_limit(depth).and_offset(skip).order_by_score();
@@ -357,12 +361,16 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
     let q = build_search_query(store, req)?;
     let terms = &q.terms;
     let searcher = store.reader().searcher();
-    let limit = req.limit.max(1);
+    // Clamped to the number of documents, so that a huge `--limit` or `--offset` neither
+    // sizes a buffer nor overflows `offset + limit`.
+    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+    let limit = req.limit.clamp(1, docs.max(1));
+    let offset = req.offset.min(docs);
     let (total_hits, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
-        SortBy::Relevance => ranked(&searcher, &q, limit, req.offset)?,
+        SortBy::Relevance => ranked(&searcher, &q, limit, offset)?,
         SortBy::Date => {
             let top = TopDocs::with_limit(limit)
-                .and_offset(req.offset)
+                .and_offset(offset)
                 .order_by_fast_field::<DateTime>("received_at", Order::Desc);
             let (n, docs) = searcher.search(&*q.matching, &(Count, top))?;
             (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
