@@ -16,10 +16,13 @@ fn to_cell(v: &Value) -> Cell {
     match v {
         Value::Null => Cell::Empty,
         Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Cell::Number(i as f64),
-            (None, Some(f)) => Cell::Number(f),
-            _ => Cell::Text(n.to_string()),
+        // Integers stay exact: an 18-digit 留言编号 is not representable as f64.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cell::Int(i),
+            None if n.is_u64() => Cell::Text(n.to_string()),
+            None => n
+                .as_f64()
+                .map_or_else(|| Cell::Text(n.to_string()), Cell::Number),
         },
         Value::String(s) => Cell::Text(s.clone()),
         other => Cell::Text(other.to_string()),
@@ -128,4 +131,30 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
         }
     }
     Ok(col.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_ids_above_2_pow_53_stay_exact() {
+        let text = "{\"留言编号\": 202312010000123456, \"留言详情\": \"路灯不亮\"}\n\
+                    {\"留言编号\": 202312010000123457, \"留言详情\": \"井盖丢失\"}\n\
+                    {\"留言编号\": 18446744073709551615, \"留言详情\": \"噪音\"}\n\
+                    {\"留言编号\": 1234567890123456, \"留言详情\": \"停水\", \"点赞数\": 3}\n";
+        let b = read_jsonl("t.jsonl", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "202312010000123456",
+                "202312010000123457",
+                "18446744073709551615",
+                "1234567890123456"
+            ]
+        );
+        assert!(b.duplicate_ids.is_empty());
+        assert_eq!(b.cases[3].likes, Some(3));
+    }
 }

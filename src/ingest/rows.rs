@@ -20,6 +20,8 @@ pub const MAX_CELL_BYTES: usize = 1 << 20;
 pub enum Cell {
     Empty,
     Text(String),
+    /// An integer kept exact (json / spreadsheet ints: an 18-digit id must not go through f64).
+    Int(i64),
     Number(f64),
     Bool(bool),
     DateTime(NaiveDateTime),
@@ -31,6 +33,7 @@ impl Cell {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
             Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
             Cell::Number(v) => v.to_string(),
             Cell::Bool(b) => b.to_string(),
@@ -78,6 +81,7 @@ fn opt_text(cell: &Cell) -> Option<String> {
 fn parse_count(cell: &Cell) -> Option<u32> {
     match cell {
         Cell::Number(v) if *v >= 0.0 => Some(*v as u32),
+        Cell::Int(i) => u32::try_from(*i).ok(),
         _ => {
             let t = cell.text();
             let t = clean(&t);
@@ -126,6 +130,8 @@ fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
         Cell::Empty => Ok(None),
         Cell::DateTime(d) => Ok(Some(*d)),
         Cell::Number(v) => excel_serial(*v).map(Some).ok_or(BadDate),
+        // As its digits: an Excel serial, a compact 20240501, or a 10/13-digit epoch.
+        Cell::Int(i) => parse_datetime(&i.to_string()),
         Cell::Bool(_) => Err(BadDate),
         Cell::Text(s) => parse_datetime(s),
     }

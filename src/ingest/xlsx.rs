@@ -29,7 +29,7 @@ fn excel_datetime(d: &calamine::ExcelDateTime) -> Option<NaiveDateTime> {
 fn to_cell(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Int(i) => Cell::Int(*i),
         Data::Float(f) => Cell::Number(*f),
         Data::String(s) => Cell::Text(s.clone()),
         Data::Bool(b) => Cell::Bool(*b),
@@ -109,4 +109,15 @@ pub fn read_xlsx(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch
         col.row(&mapping, &cells, row, format!("row {row}"));
     }
     Ok(col.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_cells_keep_all_digits() {
+        let c = to_cell(&Data::Int(202_312_010_000_123_457));
+        assert_eq!(c.text(), "202312010000123457");
+    }
 }
