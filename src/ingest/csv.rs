@@ -73,6 +73,54 @@ impl RowCounter {
     }
 }
 
+/// Why a record whose field count differs from the header's is refused, as `(field, reason)`.
+///
+/// A record longer than the header whose extra fields are not all blank had an unquoted
+/// delimiter inside a field (every later field would shift by one). A shorter record is
+/// accepted (exports drop empty trailing cells) unless one of its fields spans line breaks:
+/// then a quote was probably left open and swallowed the following lines.
+fn field_count_error(
+    rec: &csv::ByteRecord,
+    mapping: &Mapping,
+    row: usize,
+) -> Option<(String, String)> {
+    let want = mapping.headers.len();
+    let have = rec.len();
+    if have > want {
+        let extra_blank = rec
+            .iter()
+            .skip(want)
+            .all(|f| f.iter().all(u8::is_ascii_whitespace));
+        if extra_blank {
+            return None;
+        }
+        return Some((
+            String::new(),
+            format!(
+                "row {row} has {have} fields, the header has {want}: an unquoted delimiter inside a field?"
+            ),
+        ));
+    }
+    if have < want {
+        let (i, lines) = rec
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i, 1 + f.iter().filter(|&&b| b == b'\n').count()))
+            .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))?;
+        if lines > 1 {
+            return Some((
+                mapping.field_name(i),
+                format!(
+                    "row {row} has {have} fields, the header has {want}, and column `{}` spans {lines} lines: \
+                     an unclosed quote swallowed the rows after it?",
+                    mapping.header(i)
+                ),
+            ));
+        }
+    }
+    None
+}
+
 /// Reads a delimited file held in `bytes`.
 pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     let detected = detect(bytes);
@@ -148,6 +196,11 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         if is_blank(&rec) {
             continue;
         }
+        if let Some((field, reason)) = field_count_error(&rec, &mapping, row) {
+            col.count_read();
+            col.reject(row, field, reason);
+            continue;
+        }
         let mut cells = Vec::with_capacity(rec.len());
         let mut broken = None;
         for (i, f) in rec.iter().enumerate() {
@@ -187,6 +240,38 @@ mod tests {
         let b = read_csv("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
         let rows: Vec<&str> = b.cases.iter().map(|c| c.source.locator.as_str()).collect();
         assert_eq!(rows, ["row 3", "row 5", "row 6"]);
+    }
+
+    #[test]
+    fn long_records_with_extra_values_are_rejected() {
+        let text = "编号,诉求内容,承办单位\nA1,路灯不亮,城管局\nA2,路灯不亮,晚上很黑,城管局\nA3,井盖丢失\nA4,噪音,环保局,,\n";
+        let b = read_csv("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A3", "A4"]);
+        assert_eq!(b.read, 4);
+        assert_eq!(b.rejects.len(), 1);
+        let r = &b.rejects[0];
+        assert_eq!((r.file.as_str(), r.row), ("t.csv", 3));
+        assert!(
+            r.reason.contains("row 3 has 4 fields, the header has 3"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_rejected_not_merged() {
+        let text = "编号,诉求内容,承办单位\nA1,\"路灯不亮,城管局\nA2,井盖丢失,城管局\nA3,停水,水务局\n";
+        let b = read_csv("q.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert!(b.cases.is_empty());
+        assert_eq!((b.read, b.rejects.len()), (1, 1));
+        let r = &b.rejects[0];
+        assert_eq!((r.row, r.field.as_str()), (2, "narrative"));
+        assert!(r.reason.contains("spans 4 lines"), "{}", r.reason);
+        // A complete record may still hold a multi-line quoted cell.
+        let ok = "编号,诉求内容,承办单位\nA1,\"路灯\n不亮\",城管局\n";
+        let b = read_csv("ok.csv", ok.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!((b.cases.len(), b.rejects.len()), (1, 0));
     }
 
     #[test]
