@@ -253,8 +253,24 @@ impl Status {
         }
     }
 
-    /// Parses 已办结 / 办结 / 已完成, 在办 / 处理中 / 办理中, 撤销 / 已撤销 / 作废, 不予立案 / 不受理.
+    /// Parses 已办结 / 办结 / 已完成, 在办 / 处理中 / 办理中 / 未办结 / 待办结, 撤销 / 已撤销 /
+    /// 作废, 不予立案 / 不受理. The negative forms (未办结, 未完成, 待办结, 未结案 ...) are
+    /// tested before 办结 / 完成 / 结案, which they contain.
     pub fn parse(s: &str) -> Option<Status> {
+        const NOT_YET: [&str; 12] = [
+            "未办结",
+            "未完成",
+            "未结案",
+            "未办理",
+            "未处理",
+            "未办",
+            "待办结",
+            "待完成",
+            "待结案",
+            "待办理",
+            "待处理",
+            "待办",
+        ];
         let s = s.trim();
         if s.is_empty() {
             return None;
@@ -263,6 +279,11 @@ impl Status {
             Some(Status::NotAccepted)
         } else if s.contains("撤") || s.contains("作废") {
             Some(Status::Withdrawn)
+        } else if s.starts_with('未')
+            || s.starts_with('待')
+            || NOT_YET.iter().any(|n| s.contains(n))
+        {
+            Some(Status::InProgress)
         } else if s.contains("办结") || s.contains("完成") || s.contains("结案") || s == "closed"
         {
             Some(Status::Closed)
@@ -397,6 +418,25 @@ mod tests {
             Some(Satisfaction::Dissatisfied)
         );
         assert_eq!(Satisfaction::parse("未评价"), Some(Satisfaction::Unrated));
+    }
+
+    #[test]
+    fn negative_statuses_are_not_closed() {
+        for s in [
+            "未办结",
+            "未完成",
+            "待办结",
+            "未结案",
+            "待处理",
+            "尚未办结",
+            "办理中",
+        ] {
+            assert_eq!(Status::parse(s), Some(Status::InProgress), "{s}");
+        }
+        for s in ["已办结", "办结", "已完成", "已结案", "已办结待回访"] {
+            assert_eq!(Status::parse(s), Some(Status::Closed), "{s}");
+        }
+        assert_eq!(Status::parse("不予受理"), Some(Status::NotAccepted));
     }
 
     #[test]

@@ -261,7 +261,8 @@ mod tests {
 
     #[test]
     fn an_unclosed_quote_is_rejected_not_merged() {
-        let text = "编号,诉求内容,承办单位\nA1,\"路灯不亮,城管局\nA2,井盖丢失,城管局\nA3,停水,水务局\n";
+        let text =
+            "编号,诉求内容,承办单位\nA1,\"路灯不亮,城管局\nA2,井盖丢失,城管局\nA3,停水,水务局\n";
         let b = read_csv("q.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
         assert!(b.cases.is_empty());
         assert_eq!((b.read, b.rejects.len()), (1, 1));
