@@ -219,6 +219,9 @@ impl Kind {
                 return Some(k);
             }
         }
+        if s.contains("其它") {
+            return Some(Kind::Other);
+        }
         if s.contains("意见") {
             return Some(Kind::Suggestion);
         }
@@ -324,13 +327,15 @@ impl Satisfaction {
         }
     }
 
-    /// Parses 满意 / 非常满意 / 基本满意 / 不满意 / 非常不满意 / 未评价 / 未回访 / 无法联系.
+    /// Parses 满意 / 非常满意 / 基本满意 / 不满意 / 非常不满意 / 不太满意 / 不大满意 /
+    /// 不怎么满意 / 未评价 / 未回访 / 无法联系.
     pub fn parse(s: &str) -> Option<Satisfaction> {
         let s = s.trim();
         if s.is_empty() {
             return None;
         }
-        if s.contains("不满意") {
+        // Any negated 满意 (不满意, 不太满意, 不怎么满意 ...) before the plain one.
+        if s.contains("满意") && s.contains('不') {
             Some(Satisfaction::Dissatisfied)
         } else if s.contains("基本满意") || s.contains("一般") {
             Some(Satisfaction::BasicallySatisfied)
@@ -418,6 +423,25 @@ mod tests {
             Some(Satisfaction::Dissatisfied)
         );
         assert_eq!(Satisfaction::parse("未评价"), Some(Satisfaction::Unrated));
+    }
+
+    #[test]
+    fn hedged_dissatisfaction_and_other_spellings() {
+        for s in ["不太满意", "不怎么满意", "不大满意", "不满意", "非常不满意"]
+        {
+            assert_eq!(
+                Satisfaction::parse(s),
+                Some(Satisfaction::Dissatisfied),
+                "{s}"
+            );
+        }
+        assert_eq!(Satisfaction::parse("满意"), Some(Satisfaction::Satisfied));
+        assert_eq!(
+            Satisfaction::parse("基本满意"),
+            Some(Satisfaction::BasicallySatisfied)
+        );
+        assert_eq!(Kind::parse("其它"), Some(Kind::Other));
+        assert_eq!(Kind::parse("其他"), Some(Kind::Other));
     }
 
     #[test]

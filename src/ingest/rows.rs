@@ -125,6 +125,21 @@ fn parse_kind(s: &str) -> Option<Kind> {
     })
 }
 
+/// Parses a non-empty cell with `parse`, noting `(column, value)` when that gives nothing.
+fn noted<T>(
+    column: usize,
+    cell: &Cell,
+    unparsed: &mut Vec<(usize, String)>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Option<T> {
+    let t = opt_text(cell)?;
+    let v = parse(&t);
+    if v.is_none() && !is_placeholder(&t) {
+        unparsed.push((column, t));
+    }
+    v
+}
+
 fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
     match cell {
         Cell::Empty => Ok(None),
@@ -173,6 +188,14 @@ pub fn find_town(text: &str) -> Option<String> {
     TOWNS.as_ref()?.find(text).map(|m| m.as_str().to_string())
 }
 
+/// Values that mean "nothing here" and so are left empty without a warning.
+fn is_placeholder(t: &str) -> bool {
+    matches!(
+        t.to_lowercase().as_str(),
+        "无" | "暂无" | "空" | "-" | "--" | "—" | "/" | "\\" | "n/a" | "na" | "null" | "none"
+    )
+}
+
 /// Builds a case from one row; `Err((field, reason))` rejects it. The id is left empty when
 /// the row has none (the collector derives one).
 pub fn build_case(
@@ -180,6 +203,19 @@ pub fn build_case(
     cells: &[Cell],
     file: &str,
     locator: String,
+) -> Result<Case, (String, String)> {
+    build_case_noting(mapping, cells, file, locator, &mut Vec::new())
+}
+
+/// [`build_case`], pushing `(column, value)` for each non-empty value of an enumerated or
+/// numeric field (类型, 状态, 回访结果, 超期, 黄红牌, 点赞数 ...) that did not parse and so is
+/// left empty.
+pub fn build_case_noting(
+    mapping: &Mapping,
+    cells: &[Cell],
+    file: &str,
+    locator: String,
+    unparsed: &mut Vec<(usize, String)>,
 ) -> Result<Case, (String, String)> {
     for (i, cell) in cells.iter().enumerate() {
         if cell.text_len() > MAX_CELL_BYTES {
@@ -236,20 +272,20 @@ pub fn build_case(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = opt_text(cell).and_then(|t| parse_kind(&t)),
+            Field::Kind => case.kind = noted(i, cell, unparsed, |t| parse_kind(t)),
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),
             Field::Location => case.location = opt_text(cell),
-            Field::Status => case.status = opt_text(cell).and_then(|t| Status::parse(&t)),
+            Field::Status => case.status = noted(i, cell, unparsed, Status::parse),
             Field::Satisfaction => {
-                case.satisfaction = opt_text(cell).and_then(|t| Satisfaction::parse(&t))
+                case.satisfaction = noted(i, cell, unparsed, Satisfaction::parse)
             }
-            Field::Overdue => case.overdue = parse_bool(cell),
-            Field::Card => case.card = opt_text(cell).and_then(|t| Card::parse(&t)),
+            Field::Overdue => case.overdue = noted(i, cell, unparsed, |_| parse_bool(cell)),
+            Field::Card => case.card = noted(i, cell, unparsed, Card::parse),
             Field::Reply => case.reply = opt_text(cell),
-            Field::Likes => case.likes = parse_count(cell),
-            Field::Dislikes => case.dislikes = parse_count(cell),
+            Field::Likes => case.likes = noted(i, cell, unparsed, |_| parse_count(cell)),
+            Field::Dislikes => case.dislikes = noted(i, cell, unparsed, |_| parse_count(cell)),
             Field::User => case.user = opt_text(cell),
             Field::Label => case.label = opt_text(cell),
             Field::ReceivedAt | Field::Deadline | Field::ClosedAt | Field::ReplyAt => {}
@@ -283,7 +319,20 @@ pub struct Collector {
     pub file: String,
     batch: Batch,
     index: HashMap<String, usize>,
+    /// Values left empty because they did not parse, by column header in order of first
+    /// sight: each distinct value with its first row and its count.
+    unparsed: Vec<(String, Vec<Unparsed>)>,
 }
+
+/// A value of one column that did not parse.
+struct Unparsed {
+    value: String,
+    first_row: usize,
+    rows: usize,
+}
+
+/// How many distinct unparsed values a warning spells out per column.
+const SHOWN_VALUES: usize = 5;
 
 impl Collector {
     pub fn new(file: &str) -> Collector {
@@ -291,6 +340,7 @@ impl Collector {
             file: file.to_string(),
             batch: Batch::default(),
             index: HashMap::new(),
+            unparsed: Vec::new(),
         }
     }
 
@@ -340,13 +390,100 @@ impl Collector {
     /// Builds and adds the case of one row, or rejects it.
     pub fn row(&mut self, mapping: &Mapping, cells: &[Cell], row: usize, locator: String) {
         self.count_read();
-        match build_case(mapping, cells, &self.file, locator) {
-            Ok(case) => self.push(case),
+        let mut unparsed = Vec::new();
+        match build_case_noting(mapping, cells, &self.file, locator, &mut unparsed) {
+            Ok(case) => {
+                for (i, value) in unparsed {
+                    self.note_unparsed(mapping.header(i), value, row);
+                }
+                self.push(case)
+            }
             Err((field, reason)) => self.reject(row, field, reason),
         }
     }
 
-    pub fn finish(self) -> Batch {
+    fn note_unparsed(&mut self, header: String, value: String, row: usize) {
+        let pos = match self.unparsed.iter().position(|(h, _)| *h == header) {
+            Some(p) => p,
+            None => {
+                self.unparsed.push((header, Vec::new()));
+                self.unparsed.len() - 1
+            }
+        };
+        let values = &mut self.unparsed[pos].1;
+        match values.iter_mut().find(|u| u.value == value) {
+            Some(u) => u.rows += 1,
+            None => values.push(Unparsed {
+                value,
+                first_row: row,
+                rows: 1,
+            }),
+        }
+    }
+
+    /// The batch, with one warning per column whose values did not all parse.
+    pub fn finish(mut self) -> Batch {
+        for (header, values) in std::mem::take(&mut self.unparsed) {
+            let rows: usize = values.iter().map(|u| u.rows).sum();
+            let mut shown: Vec<String> = values
+                .iter()
+                .take(SHOWN_VALUES)
+                .map(|u| match u.rows {
+                    1 => format!("`{}` (row {})", u.value, u.first_row),
+                    n => format!("`{}` (row {} and {} more)", u.value, u.first_row, n - 1),
+                })
+                .collect();
+            if values.len() > SHOWN_VALUES {
+                shown.push(format!("and {} other values", values.len() - SHOWN_VALUES));
+            }
+            let w = format!(
+                "{}: column `{header}`: {rows} {} not understood, left empty: {}",
+                self.file,
+                if rows == 1 { "value" } else { "values" },
+                shown.join(", ")
+            );
+            self.batch.warnings.push(w);
+        }
         self.batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(rows: &[[&str; 5]]) -> Batch {
+        let headers: Vec<String> = ["编号", "诉求内容", "诉求类型", "办理状态", "回访结果"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        let mapping = Mapping::new(&headers, &[]).unwrap();
+        let mut col = Collector::new("t.csv");
+        for (i, r) in rows.iter().enumerate() {
+            let cells: Vec<Cell> = r.iter().map(|v| Cell::Text(v.to_string())).collect();
+            col.row(&mapping, &cells, i + 2, format!("row {}", i + 2));
+        }
+        col.finish()
+    }
+
+    #[test]
+    fn unparsed_values_are_warned_by_column_and_row() {
+        let b = collect(&[
+            ["T1", "路灯不亮", "其它", "已办结", "不太满意"],
+            ["T2", "井盖丢失", "投诉", "审核中", "很好"],
+            ["T3", "停水", "杂项", "已办结", "很好"],
+            ["T4", "噪音", "无", "已办结", "满意"],
+        ]);
+        assert_eq!(b.cases.len(), 4);
+        assert_eq!(b.cases[0].kind, Some(Kind::Other));
+        assert_eq!(b.cases[0].satisfaction, Some(Satisfaction::Dissatisfied));
+        assert_eq!(b.cases[1].satisfaction, None);
+        assert_eq!(
+            b.warnings,
+            [
+                "t.csv: column `回访结果`: 2 values not understood, left empty: `很好` (row 3 and 1 more)",
+                "t.csv: column `诉求类型`: 1 value not understood, left empty: `杂项` (row 4)",
+            ]
+        );
     }
 }
