@@ -114,11 +114,24 @@ impl Case {
         hex::encode(&Sha256::digest(&bytes)[..16])
     }
 
-    /// A stable id for a row that has none, derived from its content: `h` + 16 hex digits.
+    /// A stable id for a row that has none: `h` + 16 hex digits of a digest of the fields
+    /// fixed at intake (received_at, title, narrative, kind, channel, location, user, record
+    /// type). Handling fields (status, department, satisfaction, closed_at, reply ...) are left
+    /// out, so a later export of the same ticket with its status changed gets the same id and
+    /// updates it instead of adding a second case.
     pub fn derived_id(&self) -> String {
-        let mut c = self.clone();
-        c.id = String::new();
-        format!("h{}", &c.content_hash()[..16])
+        let intake = (
+            &self.received_at,
+            &self.title,
+            &self.narrative,
+            &self.kind,
+            &self.channel,
+            &self.location,
+            &self.user,
+            &self.record,
+        );
+        let bytes = serde_json::to_vec(&intake).expect("intake fields always serialize");
+        format!("h{}", hex::encode(&Sha256::digest(&bytes)[..8]))
     }
 }
 
@@ -470,6 +483,22 @@ mod tests {
         let c = Case::new("", "停水");
         assert_eq!(a.derived_id(), b.derived_id());
         assert_ne!(a.derived_id(), c.derived_id());
+        // Handling fields change while a ticket is processed: the id must not.
+        let mut open = Case::new("", "路灯不亮");
+        open.received_at = NaiveDateTime::parse_from_str("2024-05-01 10:00", "%Y-%m-%d %H:%M").ok();
+        open.status = Some(Status::InProgress);
+        let mut closed = open.clone();
+        closed.status = Some(Status::Closed);
+        closed.satisfaction = Some(Satisfaction::Satisfied);
+        closed.department = Some("城管局".into());
+        closed.closed_at = NaiveDateTime::parse_from_str("2024-05-03 10:00", "%Y-%m-%d %H:%M").ok();
+        closed.reply = Some("已修复".into());
+        assert_eq!(open.derived_id(), closed.derived_id());
+        let mut later = open.clone();
+        later.received_at =
+            NaiveDateTime::parse_from_str("2024-05-02 10:00", "%Y-%m-%d %H:%M").ok();
+        assert_ne!(open.derived_id(), later.derived_id());
+        assert_eq!(open.derived_id().len(), 17);
         let json = serde_json::to_string(&a).unwrap();
         let back: Case = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);

@@ -276,6 +276,17 @@ mod tests {
     }
 
     #[test]
+    fn a_row_without_id_keeps_its_id_when_its_status_changes() {
+        let open = "诉求内容,承办单位,办理状态,受理时间\n路灯不亮,城管局,在办,2024-05-01 10:00\n";
+        let closed = "诉求内容,承办单位,办理状态,受理时间,回访结果\n路灯不亮,城管局,已办结,2024-05-01 10:00,满意\n";
+        let a = read_csv("may.csv", open.as_bytes(), &ReadOptions::default()).unwrap();
+        let b = read_csv("june.csv", closed.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(a.cases[0].status, Some(crate::model::Status::InProgress));
+        assert_eq!(b.cases[0].status, Some(crate::model::Status::Closed));
+        assert_eq!(a.cases[0].id, b.cases[0].id);
+    }
+
+    #[test]
     fn sniffs_delimiters() {
         assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
         assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
