@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use super::encoding::detect;
+use super::encoding::{detect, Detected};
 use super::headers::Mapping;
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
@@ -64,10 +64,26 @@ impl Rows<'_> {
 
 /// Reads a JSON Lines (or JSON array) file held in `bytes`.
 pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
-    let det = detect(bytes);
-    let body = &bytes[det.bom_len..];
+    let detected = detect(bytes);
     let mut col = Collector::new(file);
-    col.set_encoding(det.name());
+    col.set_encoding(detected.name());
+    // UTF-16 is decoded whole before splitting lines: its `\n` is two bytes, and a byte
+    // split would cut every line after the first off its alignment.
+    let transcoded;
+    let (body, det) = if detected.is_utf16() {
+        transcoded = detected
+            .decode_lossy(&bytes[detected.bom_len..])
+            .into_owned();
+        (
+            transcoded.as_bytes(),
+            Detected {
+                encoding: encoding_rs::UTF_8,
+                bom_len: 0,
+            },
+        )
+    } else {
+        (&bytes[detected.bom_len..], detected)
+    };
     let mut rows = Rows {
         opts,
         mappings: HashMap::new(),
@@ -136,6 +152,26 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_lines_are_decoded_whole() {
+        let text = "{\"编号\": \"J1\", \"诉求内容\": \"路灯不亮\"}\n{\"编号\": \"J2\", \"诉求内容\": \"井盖丢失\"}\r\n\n{\"编号\": \"J3\", \"诉求内容\": \"停水\"}\n";
+        for le in [true, false] {
+            let mut bytes: Vec<u8> = if le {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            for u in text.encode_utf16() {
+                bytes.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            let b = read_jsonl("u16.jsonl", &bytes, &ReadOptions::default()).unwrap();
+            assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+            let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids, ["J1", "J2", "J3"]);
+            assert_eq!(b.cases[2].source.locator, "line 4");
+        }
+    }
 
     #[test]
     fn integer_ids_above_2_pow_53_stay_exact() {
