@@ -8,24 +8,68 @@ use super::headers::{Field, Mapping};
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
 
-/// Picks the delimiter from the first line: the most frequent of `,` `\t` `;` `|` outside quotes.
+/// How many non-blank leading lines the delimiter is guessed from.
+const SNIFF_LINES: usize = 10;
+
+/// Picks the delimiter among `,` `\t` `;` `|`: the one that splits the most of the first ten
+/// non-blank lines into the same non-zero number of fields (quotes respected, so a quoted
+/// cell may hold delimiters and line breaks). A title row above the header (`2024年5月工单明细`)
+/// has none and so does not decide it.
 fn sniff_delimiter(bytes: &[u8]) -> u8 {
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    const CANDS: [u8; 4] = [b',', b'\t', b';', b'|'];
+    let mut lines: Vec<[usize; 4]> = Vec::new();
     let mut counts = [0usize; 4];
-    let cands = [b',', b'\t', b';', b'|'];
+    let mut blank = true;
     let mut in_quotes = false;
-    for &b in line {
+    for &b in bytes.iter().take(1 << 20) {
         if b == b'"' {
             in_quotes = !in_quotes;
-        } else if !in_quotes {
-            if let Some(i) = cands.iter().position(|&c| c == b) {
+            blank = false;
+        } else if in_quotes {
+            continue;
+        } else if b == b'\n' {
+            if !blank {
+                lines.push(counts);
+                if lines.len() == SNIFF_LINES {
+                    break;
+                }
+            }
+            counts = [0; 4];
+            blank = true;
+        } else {
+            if let Some(i) = CANDS.iter().position(|&c| c == b) {
                 counts[i] += 1;
+            }
+            if !b.is_ascii_whitespace() {
+                blank = false;
             }
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
+    if !blank && lines.len() < SNIFF_LINES {
+        lines.push(counts);
+    }
+    // Per candidate: the largest number of lines sharing one non-zero count.
+    let score = |i: usize| {
+        let mut per_count: Vec<(usize, usize)> = Vec::new();
+        for l in &lines {
+            let n = l[i];
+            if n == 0 {
+                continue;
+            }
+            match per_count.iter_mut().find(|(c, _)| *c == n) {
+                Some((_, k)) => *k += 1,
+                None => per_count.push((n, 1)),
+            }
+        }
+        per_count
+            .iter()
+            .map(|&(n, k)| (k, n))
+            .max()
+            .unwrap_or((0, 0))
+    };
+    let best = (0..4).max_by_key(|&i| (score(i), std::cmp::Reverse(i)));
     match best {
-        Some(i) if counts[i] > 0 => cands[i],
+        Some(i) if score(i).0 > 0 => CANDS[i],
         _ => b',',
     }
 }
@@ -292,5 +336,24 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a,x\";b;c\n"), b';');
         assert_eq!(sniff_delimiter(b"abc\n"), b',');
+        // A title row above the header, with or without a stray comma.
+        let tsv = "2024年5月工单明细\n编号\t诉求内容\t承办单位\nA1\t路灯不亮,很黑\t城管局\nA2\t停水\t水务局\n";
+        assert_eq!(sniff_delimiter(tsv.as_bytes()), b'\t');
+        let semi =
+            "\n工单明细,2024年5月\n编号;诉求内容;单位\nA1;\"路灯;\n不亮\";城管局\nA2;停水;水务局\n";
+        assert_eq!(sniff_delimiter(semi.as_bytes()), b';');
+    }
+
+    #[test]
+    fn a_tsv_with_a_title_row_is_read() {
+        let tsv = "2024年5月工单明细\n编号\t诉求内容\t承办单位\t受理时间\nA1\t路灯不亮\t城管局\t2024-05-01 10:00\nA2\t井盖丢失\t城管局\t2024-05-02 10:00\n";
+        let b = read_csv("t.tsv", tsv.as_bytes(), &ReadOptions::default()).unwrap();
+        let got: Vec<(&str, &str)> = b
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.source.locator.as_str()))
+            .collect();
+        assert_eq!(got, [("A1", "row 3"), ("A2", "row 4")]);
+        assert_eq!(b.cases[0].department.as_deref(), Some("城管局"));
     }
 }
