@@ -1,7 +1,7 @@
 //! One tabular row (from csv, xlsx or jsonl) to a [`Case`], and the collector that applies the
 //! per-input rules: rejects with file/row/field/reason, derived ids, last-wins duplicates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
@@ -319,6 +319,8 @@ pub struct Collector {
     pub file: String,
     batch: Batch,
     index: HashMap<String, usize>,
+    /// The ids already in `batch.duplicate_ids` (which keeps first-seen order).
+    duplicates: HashSet<String>,
     /// Values left empty because they did not parse, by column header in order of first
     /// sight: each distinct value with its first row and its count.
     unparsed: Vec<(String, Vec<Unparsed>)>,
@@ -340,6 +342,7 @@ impl Collector {
             file: file.to_string(),
             batch: Batch::default(),
             index: HashMap::new(),
+            duplicates: HashSet::new(),
             unparsed: Vec::new(),
         }
     }
@@ -374,7 +377,7 @@ impl Collector {
         }
         match self.index.get(&case.id) {
             Some(&i) => {
-                if !self.batch.duplicate_ids.contains(&case.id) {
+                if self.duplicates.insert(case.id.clone()) {
                     self.batch.duplicate_ids.push(case.id.clone());
                 }
                 self.batch.duplicate_rows += 1;
@@ -485,5 +488,29 @@ mod tests {
                 "t.csv: column `诉求类型`: 1 value not understood, left empty: `杂项` (row 4)",
             ]
         );
+    }
+
+    #[test]
+    fn duplicate_ids_are_listed_once_in_first_seen_order() {
+        let mut col = Collector::new("t.csv");
+        for (id, text) in [
+            ("B", "1"),
+            ("A", "2"),
+            ("B", "3"),
+            ("A", "4"),
+            ("B", "5"),
+            ("C", "6"),
+        ] {
+            col.push(Case::new(id, text));
+        }
+        let b = col.finish();
+        assert_eq!(b.duplicate_ids, ["B", "A"]);
+        assert_eq!(b.duplicate_rows, 3);
+        let got: Vec<(&str, &str)> = b
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.narrative.as_str()))
+            .collect();
+        assert_eq!(got, [("B", "5"), ("A", "4"), ("C", "6")]);
     }
 }
