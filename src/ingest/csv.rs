@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 
 use super::encoding::{detect, Detected};
-use super::headers::{Field, Mapping};
+use super::headers::{find_header, Mapping};
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
 
@@ -73,9 +73,6 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
         _ => b',',
     }
 }
-
-/// How many leading records may be tried as the header row.
-const HEADER_SEARCH: usize = 10;
 
 fn is_blank(rec: &csv::ByteRecord) -> bool {
     rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
@@ -192,37 +189,22 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         .from_reader(body);
     let mut records = reader.byte_records();
     let mut rows = RowCounter::default();
-    // The header: the first of the first ten non-blank records that maps a narrative column
-    // (exports often put a title row such as `2024年5月工单明细` above it).
-    let mut first_headers: Option<Vec<String>> = None;
-    let mut mapping = None;
-    for _ in 0..HEADER_SEARCH {
-        let Some(rec) = records.next() else { break };
-        let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
-        rows.row_of(&rec, body);
-        if is_blank(&rec) {
-            continue;
-        }
-        let headers: Vec<String> = rec
-            .iter()
-            .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
-            .collect();
-        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
-        if m.column(Field::Narrative).is_some() {
-            mapping = Some(m);
-            break;
-        }
-        first_headers.get_or_insert(headers);
-    }
-    let Some(mapping) = mapping else {
-        match first_headers {
-            Some(h) => anyhow::bail!(
-                "{file}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
-                h.join(", ")
-            ),
-            None => anyhow::bail!("{file}: empty file, no header row"),
-        }
-    };
+    let mapping = find_header(
+        || {
+            let Some(rec) = records.next() else {
+                return Ok(None);
+            };
+            let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
+            rows.row_of(&rec, body);
+            Ok(Some(
+                rec.iter()
+                    .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
+                    .collect(),
+            ))
+        },
+        &opts.map,
+        file,
+    )?;
     for w in &mapping.warnings {
         col.warn(format!("{file}: {w}"));
     }
