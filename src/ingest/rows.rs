@@ -272,7 +272,7 @@ pub fn build_case_noting(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = noted(i, cell, unparsed, |t| parse_kind(t)),
+            Field::Kind => case.kind = noted(i, cell, unparsed, parse_kind),
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),
