@@ -146,15 +146,24 @@ fn field_count_error(
         let (i, lines) = rec
             .iter()
             .enumerate()
-            .map(|(i, f)| (i, 1 + f.iter().filter(|&&b| b == b'\n').count()))
+            .map(|(i, f)| {
+                // Line breaks inside the field, not counting the file's final one.
+                let end = f.len()
+                    - f.iter()
+                        .rev()
+                        .take_while(|&&b| b == b'\n' || b == b'\r')
+                        .count();
+                (i, 1 + f[..end].iter().filter(|&&b| b == b'\n').count())
+            })
             .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))?;
         if lines > 1 {
             return Some((
                 mapping.field_name(i),
                 format!(
                     "row {row} has {have} fields, the header has {want}, and column `{}` spans {lines} lines: \
-                     an unclosed quote swallowed the rows after it?",
-                    mapping.header(i)
+                     an unclosed quote swallowed the {} lines after it?",
+                    mapping.header(i),
+                    lines - 1
                 ),
             ));
         }
@@ -294,7 +303,12 @@ mod tests {
         assert_eq!((b.read, b.rejects.len()), (1, 1));
         let r = &b.rejects[0];
         assert_eq!((r.row, r.field.as_str()), (2, "narrative"));
-        assert!(r.reason.contains("spans 4 lines"), "{}", r.reason);
+        assert!(
+            r.reason
+                .contains("spans 3 lines: an unclosed quote swallowed the 2 lines after it?"),
+            "{}",
+            r.reason
+        );
         // A complete record may still hold a multi-line quoted cell.
         let ok = "编号,诉求内容,承办单位\nA1,\"路灯\n不亮\",城管局\n";
         let b = read_csv("ok.csv", ok.as_bytes(), &ReadOptions::default()).unwrap();
