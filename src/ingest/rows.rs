@@ -329,7 +329,8 @@ pub struct Collector {
 /// A value of one column that did not parse.
 struct Unparsed {
     value: String,
-    first_row: usize,
+    /// Where it was first seen: `row N` (csv, xlsx) or `line N` (jsonl).
+    first: String,
     rows: usize,
 }
 
@@ -397,7 +398,7 @@ impl Collector {
         match build_case_noting(mapping, cells, &self.file, locator, &mut unparsed) {
             Ok(case) => {
                 for (i, value) in unparsed {
-                    self.note_unparsed(mapping.header(i), value, row);
+                    self.note_unparsed(mapping.header(i), value, &case.source.locator);
                 }
                 self.push(case)
             }
@@ -405,7 +406,7 @@ impl Collector {
         }
     }
 
-    fn note_unparsed(&mut self, header: String, value: String, row: usize) {
+    fn note_unparsed(&mut self, header: String, value: String, locator: &str) {
         let pos = match self.unparsed.iter().position(|(h, _)| *h == header) {
             Some(p) => p,
             None => {
@@ -418,7 +419,7 @@ impl Collector {
             Some(u) => u.rows += 1,
             None => values.push(Unparsed {
                 value,
-                first_row: row,
+                first: locator.to_string(),
                 rows: 1,
             }),
         }
@@ -432,8 +433,8 @@ impl Collector {
                 .iter()
                 .take(SHOWN_VALUES)
                 .map(|u| match u.rows {
-                    1 => format!("`{}` (row {})", u.value, u.first_row),
-                    n => format!("`{}` (row {} and {} more)", u.value, u.first_row, n - 1),
+                    1 => format!("`{}` ({})", u.value, u.first),
+                    n => format!("`{}` ({} and {} more)", u.value, u.first, n - 1),
                 })
                 .collect();
             if values.len() > SHOWN_VALUES {
