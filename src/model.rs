@@ -114,11 +114,24 @@ impl Case {
         hex::encode(&Sha256::digest(&bytes)[..16])
     }
 
-    /// A stable id for a row that has none, derived from its content: `h` + 16 hex digits.
+    /// A stable id for a row that has none: `h` + 16 hex digits of a digest of the fields
+    /// fixed at intake (received_at, title, narrative, kind, channel, location, user, record
+    /// type). Handling fields (status, department, satisfaction, closed_at, reply ...) are left
+    /// out, so a later export of the same ticket with its status changed gets the same id and
+    /// updates it instead of adding a second case.
     pub fn derived_id(&self) -> String {
-        let mut c = self.clone();
-        c.id = String::new();
-        format!("h{}", &c.content_hash()[..16])
+        let intake = (
+            &self.received_at,
+            &self.title,
+            &self.narrative,
+            &self.kind,
+            &self.channel,
+            &self.location,
+            &self.user,
+            &self.record,
+        );
+        let bytes = serde_json::to_vec(&intake).expect("intake fields always serialize");
+        format!("h{}", hex::encode(&Sha256::digest(&bytes)[..8]))
     }
 }
 
@@ -219,6 +232,9 @@ impl Kind {
                 return Some(k);
             }
         }
+        if s.contains("其它") {
+            return Some(Kind::Other);
+        }
         if s.contains("意见") {
             return Some(Kind::Suggestion);
         }
@@ -253,8 +269,24 @@ impl Status {
         }
     }
 
-    /// Parses 已办结 / 办结 / 已完成, 在办 / 处理中 / 办理中, 撤销 / 已撤销 / 作废, 不予立案 / 不受理.
+    /// Parses 已办结 / 办结 / 已完成, 在办 / 处理中 / 办理中 / 未办结 / 待办结, 撤销 / 已撤销 /
+    /// 作废, 不予立案 / 不受理. The negative forms (未办结, 未完成, 待办结, 未结案 ...) are
+    /// tested before 办结 / 完成 / 结案, which they contain.
     pub fn parse(s: &str) -> Option<Status> {
+        const NOT_YET: [&str; 12] = [
+            "未办结",
+            "未完成",
+            "未结案",
+            "未办理",
+            "未处理",
+            "未办",
+            "待办结",
+            "待完成",
+            "待结案",
+            "待办理",
+            "待处理",
+            "待办",
+        ];
         let s = s.trim();
         if s.is_empty() {
             return None;
@@ -263,6 +295,11 @@ impl Status {
             Some(Status::NotAccepted)
         } else if s.contains("撤") || s.contains("作废") {
             Some(Status::Withdrawn)
+        } else if s.starts_with('未')
+            || s.starts_with('待')
+            || NOT_YET.iter().any(|n| s.contains(n))
+        {
+            Some(Status::InProgress)
         } else if s.contains("办结") || s.contains("完成") || s.contains("结案") || s == "closed"
         {
             Some(Status::Closed)
@@ -303,13 +340,15 @@ impl Satisfaction {
         }
     }
 
-    /// Parses 满意 / 非常满意 / 基本满意 / 不满意 / 非常不满意 / 未评价 / 未回访 / 无法联系.
+    /// Parses 满意 / 非常满意 / 基本满意 / 不满意 / 非常不满意 / 不太满意 / 不大满意 /
+    /// 不怎么满意 / 未评价 / 未回访 / 无法联系.
     pub fn parse(s: &str) -> Option<Satisfaction> {
         let s = s.trim();
         if s.is_empty() {
             return None;
         }
-        if s.contains("不满意") {
+        // Any negated 满意 (不满意, 不太满意, 不怎么满意 ...) before the plain one.
+        if s.contains("满意") && s.contains('不') {
             Some(Satisfaction::Dissatisfied)
         } else if s.contains("基本满意") || s.contains("一般") {
             Some(Satisfaction::BasicallySatisfied)
@@ -400,12 +439,66 @@ mod tests {
     }
 
     #[test]
+    fn hedged_dissatisfaction_and_other_spellings() {
+        for s in ["不太满意", "不怎么满意", "不大满意", "不满意", "非常不满意"]
+        {
+            assert_eq!(
+                Satisfaction::parse(s),
+                Some(Satisfaction::Dissatisfied),
+                "{s}"
+            );
+        }
+        assert_eq!(Satisfaction::parse("满意"), Some(Satisfaction::Satisfied));
+        assert_eq!(
+            Satisfaction::parse("基本满意"),
+            Some(Satisfaction::BasicallySatisfied)
+        );
+        assert_eq!(Kind::parse("其它"), Some(Kind::Other));
+        assert_eq!(Kind::parse("其他"), Some(Kind::Other));
+    }
+
+    #[test]
+    fn negative_statuses_are_not_closed() {
+        for s in [
+            "未办结",
+            "未完成",
+            "待办结",
+            "未结案",
+            "待处理",
+            "尚未办结",
+            "办理中",
+        ] {
+            assert_eq!(Status::parse(s), Some(Status::InProgress), "{s}");
+        }
+        for s in ["已办结", "办结", "已完成", "已结案", "已办结待回访"] {
+            assert_eq!(Status::parse(s), Some(Status::Closed), "{s}");
+        }
+        assert_eq!(Status::parse("不予受理"), Some(Status::NotAccepted));
+    }
+
+    #[test]
     fn derived_ids_are_stable_and_content_based() {
         let a = Case::new("", "路灯不亮");
         let b = Case::new("", "路灯不亮");
         let c = Case::new("", "停水");
         assert_eq!(a.derived_id(), b.derived_id());
         assert_ne!(a.derived_id(), c.derived_id());
+        // Handling fields change while a ticket is processed: the id must not.
+        let mut open = Case::new("", "路灯不亮");
+        open.received_at = NaiveDateTime::parse_from_str("2024-05-01 10:00", "%Y-%m-%d %H:%M").ok();
+        open.status = Some(Status::InProgress);
+        let mut closed = open.clone();
+        closed.status = Some(Status::Closed);
+        closed.satisfaction = Some(Satisfaction::Satisfied);
+        closed.department = Some("城管局".into());
+        closed.closed_at = NaiveDateTime::parse_from_str("2024-05-03 10:00", "%Y-%m-%d %H:%M").ok();
+        closed.reply = Some("已修复".into());
+        assert_eq!(open.derived_id(), closed.derived_id());
+        let mut later = open.clone();
+        later.received_at =
+            NaiveDateTime::parse_from_str("2024-05-02 10:00", "%Y-%m-%d %H:%M").ok();
+        assert_ne!(open.derived_id(), later.derived_id());
+        assert_eq!(open.derived_id().len(), 17);
         let json = serde_json::to_string(&a).unwrap();
         let back: Case = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);

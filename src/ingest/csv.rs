@@ -4,34 +4,75 @@
 use anyhow::{Context, Result};
 
 use super::encoding::{detect, Detected};
-use super::headers::{Field, Mapping};
+use super::headers::{find_header, Mapping};
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
 
-/// Picks the delimiter from the first line: the most frequent of `,` `\t` `;` `|` outside quotes.
+/// How many non-blank leading lines the delimiter is guessed from.
+const SNIFF_LINES: usize = 10;
+
+/// Picks the delimiter among `,` `\t` `;` `|`: the one that splits the most of the first ten
+/// non-blank lines into the same non-zero number of fields (quotes respected, so a quoted
+/// cell may hold delimiters and line breaks). A title row above the header (`2024年5月工单明细`)
+/// has none and so does not decide it.
 fn sniff_delimiter(bytes: &[u8]) -> u8 {
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    const CANDS: [u8; 4] = [b',', b'\t', b';', b'|'];
+    let mut lines: Vec<[usize; 4]> = Vec::new();
     let mut counts = [0usize; 4];
-    let cands = [b',', b'\t', b';', b'|'];
+    let mut blank = true;
     let mut in_quotes = false;
-    for &b in line {
+    for &b in bytes.iter().take(1 << 20) {
         if b == b'"' {
             in_quotes = !in_quotes;
-        } else if !in_quotes {
-            if let Some(i) = cands.iter().position(|&c| c == b) {
+            blank = false;
+        } else if in_quotes {
+            continue;
+        } else if b == b'\n' {
+            if !blank {
+                lines.push(counts);
+                if lines.len() == SNIFF_LINES {
+                    break;
+                }
+            }
+            counts = [0; 4];
+            blank = true;
+        } else {
+            if let Some(i) = CANDS.iter().position(|&c| c == b) {
                 counts[i] += 1;
+            }
+            if !b.is_ascii_whitespace() {
+                blank = false;
             }
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
+    if !blank && lines.len() < SNIFF_LINES {
+        lines.push(counts);
+    }
+    // Per candidate: the largest number of lines sharing one non-zero count.
+    let score = |i: usize| {
+        let mut per_count: Vec<(usize, usize)> = Vec::new();
+        for l in &lines {
+            let n = l[i];
+            if n == 0 {
+                continue;
+            }
+            match per_count.iter_mut().find(|(c, _)| *c == n) {
+                Some((_, k)) => *k += 1,
+                None => per_count.push((n, 1)),
+            }
+        }
+        per_count
+            .iter()
+            .map(|&(n, k)| (k, n))
+            .max()
+            .unwrap_or((0, 0))
+    };
+    let best = (0..4).max_by_key(|&i| (score(i), std::cmp::Reverse(i)));
     match best {
-        Some(i) if counts[i] > 0 => cands[i],
+        Some(i) if score(i).0 > 0 => CANDS[i],
         _ => b',',
     }
 }
-
-/// How many leading records may be tried as the header row.
-const HEADER_SEARCH: usize = 10;
 
 fn is_blank(rec: &csv::ByteRecord) -> bool {
     rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
@@ -73,6 +114,63 @@ impl RowCounter {
     }
 }
 
+/// Why a record whose field count differs from the header's is refused, as `(field, reason)`.
+///
+/// A record longer than the header whose extra fields are not all blank had an unquoted
+/// delimiter inside a field (every later field would shift by one). A shorter record is
+/// accepted (exports drop empty trailing cells) unless one of its fields spans line breaks:
+/// then a quote was probably left open and swallowed the following lines.
+fn field_count_error(
+    rec: &csv::ByteRecord,
+    mapping: &Mapping,
+    row: usize,
+) -> Option<(String, String)> {
+    let want = mapping.headers.len();
+    let have = rec.len();
+    if have > want {
+        let extra_blank = rec
+            .iter()
+            .skip(want)
+            .all(|f| f.iter().all(u8::is_ascii_whitespace));
+        if extra_blank {
+            return None;
+        }
+        return Some((
+            String::new(),
+            format!(
+                "row {row} has {have} fields, the header has {want}: an unquoted delimiter inside a field?"
+            ),
+        ));
+    }
+    if have < want {
+        let (i, lines) = rec
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                // Line breaks inside the field, not counting the file's final one.
+                let end = f.len()
+                    - f.iter()
+                        .rev()
+                        .take_while(|&&b| b == b'\n' || b == b'\r')
+                        .count();
+                (i, 1 + f[..end].iter().filter(|&&b| b == b'\n').count())
+            })
+            .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))?;
+        if lines > 1 {
+            return Some((
+                mapping.field_name(i),
+                format!(
+                    "row {row} has {have} fields, the header has {want}, and column `{}` spans {lines} lines: \
+                     an unclosed quote swallowed the {} lines after it?",
+                    mapping.header(i),
+                    lines - 1
+                ),
+            ));
+        }
+    }
+    None
+}
+
 /// Reads a delimited file held in `bytes`.
 pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     let detected = detect(bytes);
@@ -100,37 +198,22 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         .from_reader(body);
     let mut records = reader.byte_records();
     let mut rows = RowCounter::default();
-    // The header: the first of the first ten non-blank records that maps a narrative column
-    // (exports often put a title row such as `2024年5月工单明细` above it).
-    let mut first_headers: Option<Vec<String>> = None;
-    let mut mapping = None;
-    for _ in 0..HEADER_SEARCH {
-        let Some(rec) = records.next() else { break };
-        let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
-        rows.row_of(&rec, body);
-        if is_blank(&rec) {
-            continue;
-        }
-        let headers: Vec<String> = rec
-            .iter()
-            .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
-            .collect();
-        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
-        if m.column(Field::Narrative).is_some() {
-            mapping = Some(m);
-            break;
-        }
-        first_headers.get_or_insert(headers);
-    }
-    let Some(mapping) = mapping else {
-        match first_headers {
-            Some(h) => anyhow::bail!(
-                "{file}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
-                h.join(", ")
-            ),
-            None => anyhow::bail!("{file}: empty file, no header row"),
-        }
-    };
+    let mapping = find_header(
+        || {
+            let Some(rec) = records.next() else {
+                return Ok(None);
+            };
+            let rec = rec.with_context(|| format!("{file}: cannot read the header row"))?;
+            rows.row_of(&rec, body);
+            Ok(Some(
+                rec.iter()
+                    .map(|h| super::rows::clean(&det.decode_lossy(h)).to_string())
+                    .collect(),
+            ))
+        },
+        &opts.map,
+        file,
+    )?;
     for w in &mapping.warnings {
         col.warn(format!("{file}: {w}"));
     }
@@ -146,6 +229,11 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         };
         let row = rows.row_of(&rec, body);
         if is_blank(&rec) {
+            continue;
+        }
+        if let Some((field, reason)) = field_count_error(&rec, &mapping, row) {
+            col.count_read();
+            col.reject(row, field, reason);
             continue;
         }
         let mut cells = Vec::with_capacity(rec.len());
@@ -190,10 +278,78 @@ mod tests {
     }
 
     #[test]
+    fn long_records_with_extra_values_are_rejected() {
+        let text = "编号,诉求内容,承办单位\nA1,路灯不亮,城管局\nA2,路灯不亮,晚上很黑,城管局\nA3,井盖丢失\nA4,噪音,环保局,,\n";
+        let b = read_csv("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A3", "A4"]);
+        assert_eq!(b.read, 4);
+        assert_eq!(b.rejects.len(), 1);
+        let r = &b.rejects[0];
+        assert_eq!((r.file.as_str(), r.row), ("t.csv", 3));
+        assert!(
+            r.reason.contains("row 3 has 4 fields, the header has 3"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_rejected_not_merged() {
+        let text =
+            "编号,诉求内容,承办单位\nA1,\"路灯不亮,城管局\nA2,井盖丢失,城管局\nA3,停水,水务局\n";
+        let b = read_csv("q.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert!(b.cases.is_empty());
+        assert_eq!((b.read, b.rejects.len()), (1, 1));
+        let r = &b.rejects[0];
+        assert_eq!((r.row, r.field.as_str()), (2, "narrative"));
+        assert!(
+            r.reason
+                .contains("spans 3 lines: an unclosed quote swallowed the 2 lines after it?"),
+            "{}",
+            r.reason
+        );
+        // A complete record may still hold a multi-line quoted cell.
+        let ok = "编号,诉求内容,承办单位\nA1,\"路灯\n不亮\",城管局\n";
+        let b = read_csv("ok.csv", ok.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!((b.cases.len(), b.rejects.len()), (1, 0));
+    }
+
+    #[test]
+    fn a_row_without_id_keeps_its_id_when_its_status_changes() {
+        let open = "诉求内容,承办单位,办理状态,受理时间\n路灯不亮,城管局,在办,2024-05-01 10:00\n";
+        let closed = "诉求内容,承办单位,办理状态,受理时间,回访结果\n路灯不亮,城管局,已办结,2024-05-01 10:00,满意\n";
+        let a = read_csv("may.csv", open.as_bytes(), &ReadOptions::default()).unwrap();
+        let b = read_csv("june.csv", closed.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(a.cases[0].status, Some(crate::model::Status::InProgress));
+        assert_eq!(b.cases[0].status, Some(crate::model::Status::Closed));
+        assert_eq!(a.cases[0].id, b.cases[0].id);
+    }
+
+    #[test]
     fn sniffs_delimiters() {
         assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
         assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a,x\";b;c\n"), b';');
         assert_eq!(sniff_delimiter(b"abc\n"), b',');
+        // A title row above the header, with or without a stray comma.
+        let tsv = "2024年5月工单明细\n编号\t诉求内容\t承办单位\nA1\t路灯不亮,很黑\t城管局\nA2\t停水\t水务局\n";
+        assert_eq!(sniff_delimiter(tsv.as_bytes()), b'\t');
+        let semi =
+            "\n工单明细,2024年5月\n编号;诉求内容;单位\nA1;\"路灯;\n不亮\";城管局\nA2;停水;水务局\n";
+        assert_eq!(sniff_delimiter(semi.as_bytes()), b';');
+    }
+
+    #[test]
+    fn a_tsv_with_a_title_row_is_read() {
+        let tsv = "2024年5月工单明细\n编号\t诉求内容\t承办单位\t受理时间\nA1\t路灯不亮\t城管局\t2024-05-01 10:00\nA2\t井盖丢失\t城管局\t2024-05-02 10:00\n";
+        let b = read_csv("t.tsv", tsv.as_bytes(), &ReadOptions::default()).unwrap();
+        let got: Vec<(&str, &str)> = b
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.source.locator.as_str()))
+            .collect();
+        assert_eq!(got, [("A1", "row 3"), ("A2", "row 4")]);
+        assert_eq!(b.cases[0].department.as_deref(), Some("城管局"));
     }
 }

@@ -2,7 +2,7 @@
 //! Chinese hotline exports use (工单编号, 受理时间, 诉求内容 ...) and of the English ones of
 //! public datasets (mail_id, query, reply_agency ...), with `--map field=列名` overrides.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 /// A case field a column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -292,6 +292,41 @@ pub fn normalise(h: &str) -> String {
 /// Headers holding contact details, never matched by containment (`诉求人电话` is not the user).
 const CONTACT: [&str; 5] = ["电话", "号码", "手机", "证件", "身份证"];
 
+/// How many leading non-blank rows may be tried as the header row.
+pub const HEADER_SEARCH: usize = 10;
+
+/// Finds the header row: the first of the first ten non-blank rows that maps a narrative
+/// column (exports often put a title row such as `2024年5月工单明细` above it). `next_row`
+/// gives each row's cells as cleaned text (`Ok(None)` at the end); `place` names the file
+/// (and sheet) in errors.
+pub fn find_header(
+    mut next_row: impl FnMut() -> Result<Option<Vec<String>>>,
+    overrides: &[(String, String)],
+    place: &str,
+) -> Result<Mapping> {
+    let mut first: Option<Vec<String>> = None;
+    let mut tried = 0;
+    while tried < HEADER_SEARCH {
+        let Some(headers) = next_row()? else { break };
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            continue;
+        }
+        tried += 1;
+        let m = Mapping::new(&headers, overrides).with_context(|| place.to_string())?;
+        if m.column(Field::Narrative).is_some() {
+            return Ok(m);
+        }
+        first.get_or_insert(headers);
+    }
+    match first {
+        Some(h) => bail!(
+            "{place}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
+            h.join(", ")
+        ),
+        None => bail!("{place}: empty, no header row"),
+    }
+}
+
 /// Which field each column fills (`None`: ignored), decided once per file.
 #[derive(Debug, Clone)]
 pub struct Mapping {
@@ -468,5 +503,26 @@ mod tests {
         let m = Mapping::new(&h, &[("诉求内容".into(), "不存在".into())]).unwrap();
         assert_eq!(m.warnings.len(), 1);
         assert_eq!(m.column(Field::Narrative), Some(1));
+    }
+
+    #[test]
+    fn find_header_skips_title_and_blank_rows() {
+        let rows = |v: &[&[&str]]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect()
+        };
+        let mut it =
+            rows(&[&["2024年5月工单明细", ""], &["", ""], &["编号", "诉求内容"]]).into_iter();
+        let m = find_header(|| Ok(it.next()), &[], "t.csv").unwrap();
+        assert_eq!(m.column(Field::Narrative), Some(1));
+        let mut it = rows(&[&["甲", "乙"], &["1", "2"]]).into_iter();
+        let e = find_header(|| Ok(it.next()), &[], "t.csv").unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("t.csv: no column maps to narrative (columns: 甲, 乙)"));
+        let mut it = rows(&[&["", ""]]).into_iter();
+        let e = find_header(|| Ok(it.next()), &[], "t.xlsx: sheet `S`").unwrap_err();
+        assert_eq!(e.to_string(), "t.xlsx: sheet `S`: empty, no header row");
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use super::encoding::detect;
+use super::encoding::{detect, Detected};
 use super::headers::Mapping;
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
@@ -16,10 +16,13 @@ fn to_cell(v: &Value) -> Cell {
     match v {
         Value::Null => Cell::Empty,
         Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Cell::Number(i as f64),
-            (None, Some(f)) => Cell::Number(f),
-            _ => Cell::Text(n.to_string()),
+        // Integers stay exact: an 18-digit 留言编号 is not representable as f64.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cell::Int(i),
+            None if n.is_u64() => Cell::Text(n.to_string()),
+            None => n
+                .as_f64()
+                .map_or_else(|| Cell::Text(n.to_string()), Cell::Number),
         },
         Value::String(s) => Cell::Text(s.clone()),
         other => Cell::Text(other.to_string()),
@@ -61,10 +64,26 @@ impl Rows<'_> {
 
 /// Reads a JSON Lines (or JSON array) file held in `bytes`.
 pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
-    let det = detect(bytes);
-    let body = &bytes[det.bom_len..];
+    let detected = detect(bytes);
     let mut col = Collector::new(file);
-    col.set_encoding(det.name());
+    col.set_encoding(detected.name());
+    // UTF-16 is decoded whole before splitting lines: its `\n` is two bytes, and a byte
+    // split would cut every line after the first off its alignment.
+    let transcoded;
+    let (body, det) = if detected.is_utf16() {
+        transcoded = detected
+            .decode_lossy(&bytes[detected.bom_len..])
+            .into_owned();
+        (
+            transcoded.as_bytes(),
+            Detected {
+                encoding: encoding_rs::UTF_8,
+                bom_len: 0,
+            },
+        )
+    } else {
+        (&bytes[detected.bom_len..], detected)
+    };
     let mut rows = Rows {
         opts,
         mappings: HashMap::new(),
@@ -128,4 +147,50 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
         }
     }
     Ok(col.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_lines_are_decoded_whole() {
+        let text = "{\"编号\": \"J1\", \"诉求内容\": \"路灯不亮\"}\n{\"编号\": \"J2\", \"诉求内容\": \"井盖丢失\"}\r\n\n{\"编号\": \"J3\", \"诉求内容\": \"停水\"}\n";
+        for le in [true, false] {
+            let mut bytes: Vec<u8> = if le {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            for u in text.encode_utf16() {
+                bytes.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            let b = read_jsonl("u16.jsonl", &bytes, &ReadOptions::default()).unwrap();
+            assert!(b.rejects.is_empty(), "{:?}", b.rejects);
+            let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids, ["J1", "J2", "J3"]);
+            assert_eq!(b.cases[2].source.locator, "line 4");
+        }
+    }
+
+    #[test]
+    fn integer_ids_above_2_pow_53_stay_exact() {
+        let text = "{\"留言编号\": 202312010000123456, \"留言详情\": \"路灯不亮\"}\n\
+                    {\"留言编号\": 202312010000123457, \"留言详情\": \"井盖丢失\"}\n\
+                    {\"留言编号\": 18446744073709551615, \"留言详情\": \"噪音\"}\n\
+                    {\"留言编号\": 1234567890123456, \"留言详情\": \"停水\", \"点赞数\": 3}\n";
+        let b = read_jsonl("t.jsonl", text.as_bytes(), &ReadOptions::default()).unwrap();
+        let ids: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "202312010000123456",
+                "202312010000123457",
+                "18446744073709551615",
+                "1234567890123456"
+            ]
+        );
+        assert!(b.duplicate_ids.is_empty());
+        assert_eq!(b.cases[3].likes, Some(3));
+    }
 }

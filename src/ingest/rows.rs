@@ -1,7 +1,7 @@
 //! One tabular row (from csv, xlsx or jsonl) to a [`Case`], and the collector that applies the
 //! per-input rules: rejects with file/row/field/reason, derived ids, last-wins duplicates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
@@ -20,6 +20,8 @@ pub const MAX_CELL_BYTES: usize = 1 << 20;
 pub enum Cell {
     Empty,
     Text(String),
+    /// An integer kept exact (json / spreadsheet ints: an 18-digit id must not go through f64).
+    Int(i64),
     Number(f64),
     Bool(bool),
     DateTime(NaiveDateTime),
@@ -31,6 +33,7 @@ impl Cell {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
             Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
             Cell::Number(v) => v.to_string(),
             Cell::Bool(b) => b.to_string(),
@@ -78,6 +81,7 @@ fn opt_text(cell: &Cell) -> Option<String> {
 fn parse_count(cell: &Cell) -> Option<u32> {
     match cell {
         Cell::Number(v) if *v >= 0.0 => Some(*v as u32),
+        Cell::Int(i) => u32::try_from(*i).ok(),
         _ => {
             let t = cell.text();
             let t = clean(&t);
@@ -121,11 +125,28 @@ fn parse_kind(s: &str) -> Option<Kind> {
     })
 }
 
+/// Parses a non-empty cell with `parse`, noting `(column, value)` when that gives nothing.
+fn noted<T>(
+    column: usize,
+    cell: &Cell,
+    unparsed: &mut Vec<(usize, String)>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Option<T> {
+    let t = opt_text(cell)?;
+    let v = parse(&t);
+    if v.is_none() && !is_placeholder(&t) {
+        unparsed.push((column, t));
+    }
+    v
+}
+
 fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::DateTime(d) => Ok(Some(*d)),
         Cell::Number(v) => excel_serial(*v).map(Some).ok_or(BadDate),
+        // As its digits: an Excel serial, a compact 20240501, or a 10/13-digit epoch.
+        Cell::Int(i) => parse_datetime(&i.to_string()),
         Cell::Bool(_) => Err(BadDate),
         Cell::Text(s) => parse_datetime(s),
     }
@@ -167,6 +188,14 @@ pub fn find_town(text: &str) -> Option<String> {
     TOWNS.as_ref()?.find(text).map(|m| m.as_str().to_string())
 }
 
+/// Values that mean "nothing here" and so are left empty without a warning.
+fn is_placeholder(t: &str) -> bool {
+    matches!(
+        t.to_lowercase().as_str(),
+        "无" | "暂无" | "空" | "-" | "--" | "—" | "/" | "\\" | "n/a" | "na" | "null" | "none"
+    )
+}
+
 /// Builds a case from one row; `Err((field, reason))` rejects it. The id is left empty when
 /// the row has none (the collector derives one).
 pub fn build_case(
@@ -174,6 +203,19 @@ pub fn build_case(
     cells: &[Cell],
     file: &str,
     locator: String,
+) -> Result<Case, (String, String)> {
+    build_case_noting(mapping, cells, file, locator, &mut Vec::new())
+}
+
+/// [`build_case`], pushing `(column, value)` for each non-empty value of an enumerated or
+/// numeric field (类型, 状态, 回访结果, 超期, 黄红牌, 点赞数 ...) that did not parse and so is
+/// left empty.
+pub fn build_case_noting(
+    mapping: &Mapping,
+    cells: &[Cell],
+    file: &str,
+    locator: String,
+    unparsed: &mut Vec<(usize, String)>,
 ) -> Result<Case, (String, String)> {
     for (i, cell) in cells.iter().enumerate() {
         if cell.text_len() > MAX_CELL_BYTES {
@@ -230,20 +272,20 @@ pub fn build_case(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = opt_text(cell).and_then(|t| parse_kind(&t)),
+            Field::Kind => case.kind = noted(i, cell, unparsed, parse_kind),
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),
             Field::Location => case.location = opt_text(cell),
-            Field::Status => case.status = opt_text(cell).and_then(|t| Status::parse(&t)),
+            Field::Status => case.status = noted(i, cell, unparsed, Status::parse),
             Field::Satisfaction => {
-                case.satisfaction = opt_text(cell).and_then(|t| Satisfaction::parse(&t))
+                case.satisfaction = noted(i, cell, unparsed, Satisfaction::parse)
             }
-            Field::Overdue => case.overdue = parse_bool(cell),
-            Field::Card => case.card = opt_text(cell).and_then(|t| Card::parse(&t)),
+            Field::Overdue => case.overdue = noted(i, cell, unparsed, |_| parse_bool(cell)),
+            Field::Card => case.card = noted(i, cell, unparsed, Card::parse),
             Field::Reply => case.reply = opt_text(cell),
-            Field::Likes => case.likes = parse_count(cell),
-            Field::Dislikes => case.dislikes = parse_count(cell),
+            Field::Likes => case.likes = noted(i, cell, unparsed, |_| parse_count(cell)),
+            Field::Dislikes => case.dislikes = noted(i, cell, unparsed, |_| parse_count(cell)),
             Field::User => case.user = opt_text(cell),
             Field::Label => case.label = opt_text(cell),
             Field::ReceivedAt | Field::Deadline | Field::ClosedAt | Field::ReplyAt => {}
@@ -277,7 +319,23 @@ pub struct Collector {
     pub file: String,
     batch: Batch,
     index: HashMap<String, usize>,
+    /// The ids already in `batch.duplicate_ids` (which keeps first-seen order).
+    duplicates: HashSet<String>,
+    /// Values left empty because they did not parse, by column header in order of first
+    /// sight: each distinct value with its first row and its count.
+    unparsed: Vec<(String, Vec<Unparsed>)>,
 }
+
+/// A value of one column that did not parse.
+struct Unparsed {
+    value: String,
+    /// Where it was first seen: `row N` (csv, xlsx) or `line N` (jsonl).
+    first: String,
+    rows: usize,
+}
+
+/// How many distinct unparsed values a warning spells out per column.
+const SHOWN_VALUES: usize = 5;
 
 impl Collector {
     pub fn new(file: &str) -> Collector {
@@ -285,6 +343,8 @@ impl Collector {
             file: file.to_string(),
             batch: Batch::default(),
             index: HashMap::new(),
+            duplicates: HashSet::new(),
+            unparsed: Vec::new(),
         }
     }
 
@@ -318,7 +378,7 @@ impl Collector {
         }
         match self.index.get(&case.id) {
             Some(&i) => {
-                if !self.batch.duplicate_ids.contains(&case.id) {
+                if self.duplicates.insert(case.id.clone()) {
                     self.batch.duplicate_ids.push(case.id.clone());
                 }
                 self.batch.duplicate_rows += 1;
@@ -334,13 +394,124 @@ impl Collector {
     /// Builds and adds the case of one row, or rejects it.
     pub fn row(&mut self, mapping: &Mapping, cells: &[Cell], row: usize, locator: String) {
         self.count_read();
-        match build_case(mapping, cells, &self.file, locator) {
-            Ok(case) => self.push(case),
+        let mut unparsed = Vec::new();
+        match build_case_noting(mapping, cells, &self.file, locator, &mut unparsed) {
+            Ok(case) => {
+                for (i, value) in unparsed {
+                    self.note_unparsed(mapping.header(i), value, &case.source.locator);
+                }
+                self.push(case)
+            }
             Err((field, reason)) => self.reject(row, field, reason),
         }
     }
 
-    pub fn finish(self) -> Batch {
+    fn note_unparsed(&mut self, header: String, value: String, locator: &str) {
+        let pos = match self.unparsed.iter().position(|(h, _)| *h == header) {
+            Some(p) => p,
+            None => {
+                self.unparsed.push((header, Vec::new()));
+                self.unparsed.len() - 1
+            }
+        };
+        let values = &mut self.unparsed[pos].1;
+        match values.iter_mut().find(|u| u.value == value) {
+            Some(u) => u.rows += 1,
+            None => values.push(Unparsed {
+                value,
+                first: locator.to_string(),
+                rows: 1,
+            }),
+        }
+    }
+
+    /// The batch, with one warning per column whose values did not all parse.
+    pub fn finish(mut self) -> Batch {
+        for (header, values) in std::mem::take(&mut self.unparsed) {
+            let rows: usize = values.iter().map(|u| u.rows).sum();
+            let mut shown: Vec<String> = values
+                .iter()
+                .take(SHOWN_VALUES)
+                .map(|u| match u.rows {
+                    1 => format!("`{}` ({})", u.value, u.first),
+                    n => format!("`{}` ({} and {} more)", u.value, u.first, n - 1),
+                })
+                .collect();
+            if values.len() > SHOWN_VALUES {
+                shown.push(format!("and {} other values", values.len() - SHOWN_VALUES));
+            }
+            let w = format!(
+                "{}: column `{header}`: {rows} {} not understood, left empty: {}",
+                self.file,
+                if rows == 1 { "value" } else { "values" },
+                shown.join(", ")
+            );
+            self.batch.warnings.push(w);
+        }
         self.batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(rows: &[[&str; 5]]) -> Batch {
+        let headers: Vec<String> = ["编号", "诉求内容", "诉求类型", "办理状态", "回访结果"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        let mapping = Mapping::new(&headers, &[]).unwrap();
+        let mut col = Collector::new("t.csv");
+        for (i, r) in rows.iter().enumerate() {
+            let cells: Vec<Cell> = r.iter().map(|v| Cell::Text(v.to_string())).collect();
+            col.row(&mapping, &cells, i + 2, format!("row {}", i + 2));
+        }
+        col.finish()
+    }
+
+    #[test]
+    fn unparsed_values_are_warned_by_column_and_row() {
+        let b = collect(&[
+            ["T1", "路灯不亮", "其它", "已办结", "不太满意"],
+            ["T2", "井盖丢失", "投诉", "审核中", "很好"],
+            ["T3", "停水", "杂项", "已办结", "很好"],
+            ["T4", "噪音", "无", "已办结", "满意"],
+        ]);
+        assert_eq!(b.cases.len(), 4);
+        assert_eq!(b.cases[0].kind, Some(Kind::Other));
+        assert_eq!(b.cases[0].satisfaction, Some(Satisfaction::Dissatisfied));
+        assert_eq!(b.cases[1].satisfaction, None);
+        assert_eq!(
+            b.warnings,
+            [
+                "t.csv: column `回访结果`: 2 values not understood, left empty: `很好` (row 3 and 1 more)",
+                "t.csv: column `诉求类型`: 1 value not understood, left empty: `杂项` (row 4)",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_listed_once_in_first_seen_order() {
+        let mut col = Collector::new("t.csv");
+        for (id, text) in [
+            ("B", "1"),
+            ("A", "2"),
+            ("B", "3"),
+            ("A", "4"),
+            ("B", "5"),
+            ("C", "6"),
+        ] {
+            col.push(Case::new(id, text));
+        }
+        let b = col.finish();
+        assert_eq!(b.duplicate_ids, ["B", "A"]);
+        assert_eq!(b.duplicate_rows, 3);
+        let got: Vec<(&str, &str)> = b
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.narrative.as_str()))
+            .collect();
+        assert_eq!(got, [("B", "5"), ("A", "4"), ("C", "6")]);
     }
 }

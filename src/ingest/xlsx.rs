@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::headers::{Field, Mapping};
+use super::headers::find_header;
 use super::rows::{clean, Cell, Collector};
 use super::{Batch, ReadOptions};
 
@@ -29,7 +29,7 @@ fn excel_datetime(d: &calamine::ExcelDateTime) -> Option<NaiveDateTime> {
 fn to_cell(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Int(i) => Cell::Int(*i),
         Data::Float(f) => Cell::Number(*f),
         Data::String(s) => Cell::Text(s.clone()),
         Data::Bool(b) => Cell::Bool(*b),
@@ -66,37 +66,17 @@ pub fn read_xlsx(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch
     let mut col = Collector::new(file);
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut rows = range.rows().enumerate();
-    // The header: the first of the first ten non-blank rows that maps a narrative column
-    // (a merged title row such as `2024年5月工单明细` often sits above it).
-    let mut first_headers: Option<Vec<String>> = None;
-    let mut mapping = None;
-    let mut tried = 0;
-    while tried < 10 {
-        let Some((_, r)) = rows.next() else { break };
-        if r.iter().all(|c| to_cell(c).is_blank()) {
-            continue;
-        }
-        tried += 1;
-        let headers: Vec<String> = r
-            .iter()
-            .map(|c| clean(&to_cell(c).text()).to_string())
-            .collect();
-        let m = Mapping::new(&headers, &opts.map).with_context(|| file.to_string())?;
-        if m.column(Field::Narrative).is_some() {
-            mapping = Some(m);
-            break;
-        }
-        first_headers.get_or_insert(headers);
-    }
-    let Some(mapping) = mapping else {
-        match first_headers {
-            Some(h) => bail!(
-                "{file}: sheet `{sheet}`: no column maps to narrative (columns: {}); name it with --map narrative=列名",
-                h.join(", ")
-            ),
-            None => bail!("{file}: sheet `{sheet}` is empty, no header row"),
-        }
-    };
+    let mapping = find_header(
+        || {
+            Ok(rows.next().map(|(_, r)| {
+                r.iter()
+                    .map(|c| clean(&to_cell(c).text()).to_string())
+                    .collect()
+            }))
+        },
+        &opts.map,
+        &format!("{file}: sheet `{sheet}`"),
+    )?;
     for w in &mapping.warnings {
         col.warn(format!("{file}: {w}"));
     }
@@ -109,4 +89,15 @@ pub fn read_xlsx(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch
         col.row(&mapping, &cells, row, format!("row {row}"));
     }
     Ok(col.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_cells_keep_all_digits() {
+        let c = to_cell(&Data::Int(202_312_010_000_123_457));
+        assert_eq!(c.text(), "202312010000123457");
+    }
 }
