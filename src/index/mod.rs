@@ -8,9 +8,11 @@
 //!
 //! Writes go through an [`Upserter`], which holds the index lock: it classifies each case
 //! against the last commit and its own uncommitted writes, writes only new and changed ones,
-//! and commits when asked. A tantivy commit is atomic, so a process killed at any moment
-//! leaves the store as of its last commit; the stale lock file left behind is an OS lock
-//! (`flock`) that died with the process and does not block the next run.
+//! and commits when asked. A re-ingested case keeps the stored value of every field it leaves
+//! empty ([`merge::fill_from_stored`]), so a narrower export never erases what is stored.
+//! A tantivy commit is atomic, so a process killed at any moment leaves the store as of its
+//! last commit; the stale lock file left behind is an OS lock (`flock`) that died with the
+//! process and does not block the next run.
 
 pub mod doc;
 pub mod merge;
