@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::index::{CaseStore, CaseTokens, UpsertSummary};
+use crate::index::{CaseStore, CaseTokens, UpsertSummary, Upserter};
 use crate::ingest::{read_path, Batch, ReadOptions, Reject};
 use crate::model::Case;
 
@@ -149,24 +149,13 @@ pub fn ingest_paths(
         report.text_bytes += batch.cases.iter().map(text_bytes).sum::<u64>();
         report.rejects.extend(batch.rejects);
 
-        let mut summary = UpsertSummary::default();
-        let mut cases = batch.cases.into_iter();
-        loop {
-            let step: Vec<Case> = cases.by_ref().take(STEP).collect();
-            if step.is_empty() {
-                break;
-            }
-            let n = step.len();
-            summary += upserter.upsert(step, |case, tokens| {
-                if opts.tag {
-                    tag_case(case, tokens);
-                }
-            })?;
-            if upserter.uncommitted() >= opts.commit_every {
-                upserter.commit()?;
-            }
-            bar.inc(n as u64);
-        }
+        let summary = upsert_steps(
+            &mut upserter,
+            batch.cases,
+            opts.commit_every,
+            opts.tag,
+            |n| bar.inc(n as u64),
+        )?;
         file.added = summary.added;
         file.updated = summary.updated;
         file.unchanged = summary.unchanged;
@@ -197,6 +186,21 @@ pub fn ingest_cases(
     tag: bool,
 ) -> Result<UpsertSummary> {
     let mut upserter = store.upserter()?;
+    let summary = upsert_steps(&mut upserter, cases, commit_every, tag, |_| {})?;
+    upserter.finish()?;
+    Ok(summary)
+}
+
+/// Upserts `cases` in steps of [`STEP`], tagging the new and changed ones when `tag`, with a
+/// commit whenever `commit_every` cases are uncommitted; `on_step` is told how many cases
+/// each step took.
+fn upsert_steps(
+    upserter: &mut Upserter<'_>,
+    cases: impl IntoIterator<Item = Case>,
+    commit_every: usize,
+    tag: bool,
+    mut on_step: impl FnMut(usize),
+) -> Result<UpsertSummary> {
     let mut summary = UpsertSummary::default();
     let mut cases = cases.into_iter();
     loop {
@@ -204,6 +208,7 @@ pub fn ingest_cases(
         if step.is_empty() {
             break;
         }
+        let n = step.len();
         summary += upserter.upsert(step, |case, tokens| {
             if tag {
                 tag_case(case, tokens);
@@ -212,8 +217,8 @@ pub fn ingest_cases(
         if upserter.uncommitted() >= commit_every {
             upserter.commit()?;
         }
+        on_step(n);
     }
-    upserter.finish()?;
     Ok(summary)
 }
 

@@ -3,15 +3,11 @@
 //! One [`Segmenter`] serves the whole pipeline, so the index, the tagger and the hotspot
 //! clustering see the same tokens. The dictionary (`models/dict.txt`: towns, agencies and
 //! hotline terms such as 官渡镇, 住建管理局, 12345, 网络问政, 红黄牌) and the stopword list
-//! (`models/stopwords.txt`) are compiled into the binary; [`Segmenter::with_extra_dict`]
-//! loads another user dictionary on top.
+//! (`models/stopwords.txt`) are compiled into the binary.
 
 use std::borrow::Cow;
-use std::io::BufReader;
-use std::path::Path;
 use std::sync::LazyLock;
 
-use anyhow::{Context, Result};
 use jieba_rs::Jieba;
 use rustc_hash::FxHashSet;
 
@@ -121,17 +117,6 @@ impl Segmenter {
                 .filter(|l| !l.is_empty() && !l.starts_with('#')),
         );
         Segmenter { jieba, stopwords }
-    }
-
-    /// As [`Segmenter::new`], plus a user dictionary file in jieba's format.
-    pub fn with_extra_dict(path: &Path) -> Result<Segmenter> {
-        let mut seg = Segmenter::new();
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("cannot open dictionary {}", path.display()))?;
-        seg.jieba
-            .load_dict(&mut BufReader::new(file))
-            .with_context(|| format!("cannot load dictionary {}", path.display()))?;
-        Ok(seg)
     }
 
     /// Raw jieba tokens (HMM on for unknown words), punctuation and spaces included.

@@ -644,11 +644,13 @@ const RETAG_STEP: usize = 1_000;
 pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
     let store = CaseStore::open(&args.index.index)?;
     let t = Instant::now();
+    // the lock first: an ingest committing between the read and the writes would otherwise
+    // be overwritten with the cases as they were read
+    let mut upserter = store.upserter()?;
     let mut cases = store.all_cases()?;
     let n = cases.len();
     // each case segmented once: the tagger reads the words of the index tokens the case is
     // written with (as ingest does); in steps, so only a step's documents are in memory
-    let mut upserter = store.upserter()?;
     while !cases.is_empty() {
         let step: Vec<Case> = cases.drain(..cases.len().min(RETAG_STEP)).collect();
         upserter.replace(step, crate::pipeline::tag_case)?;

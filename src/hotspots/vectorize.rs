@@ -74,13 +74,6 @@ pub struct Vectors {
     pub analyses: Vec<Analysis>,
 }
 
-/// Segments and tags one text: the kept terms and the entities.
-pub fn analyze_text(seg: &Segmenter, text: &str) -> (Vec<String>, Entities) {
-    let mut terms = Vec::new();
-    let ents = analyze_with(seg, text, |t| terms.push(t.into_owned()));
-    (terms, ents)
-}
-
 /// Segments and tags one text (one jieba pass), hands each kept term to `term` and
 /// returns the entities.
 fn analyze_with(seg: &Segmenter, text: &str, mut term: impl FnMut(Cow<'_, str>)) -> Entities {

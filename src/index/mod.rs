@@ -8,11 +8,14 @@
 //!
 //! Writes go through an [`Upserter`], which holds the index lock: it classifies each case
 //! against the last commit and its own uncommitted writes, writes only new and changed ones,
-//! and commits when asked. A tantivy commit is atomic, so a process killed at any moment
-//! leaves the store as of its last commit; the stale lock file left behind is an OS lock
-//! (`flock`) that died with the process and does not block the next run.
+//! and commits when asked. A re-ingested case keeps the stored value of every field it leaves
+//! empty ([`merge::fill_from_stored`]), so a narrower export never erases what is stored.
+//! A tantivy commit is atomic, so a process killed at any moment leaves the store as of its
+//! last commit; the stale lock file left behind is an OS lock (`flock`) that died with the
+//! process and does not block the next run.
 
 pub mod doc;
+pub mod merge;
 pub mod stats;
 pub mod tokenizer;
 
@@ -32,14 +35,15 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
 use tantivy::{
-    DateTime, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentMeta, TantivyDocument,
-    TantivyError, Term, TERMINATED,
+    DateTime, DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy,
+    SegmentMeta, SegmentReader, TantivyDocument, TantivyError, Term, TERMINATED,
 };
 
 use crate::model::Case;
 use doc::CaseDoc;
 use tokenizer::{IndexedText, TextTokens, ZhTokenizer, ZH_TOKENIZER};
 
+pub use merge::fill_from_stored;
 pub use stats::{NameCount, Stats};
 
 /// Memory the index writer may use before it flushes a segment (split over its indexing
@@ -257,15 +261,17 @@ impl CaseStore {
         Ok(writer)
     }
 
-    /// A write session holding the index lock (see [`Upserter`]).
+    /// A write session holding the index lock (see [`Upserter`]). The store's reader is
+    /// reloaded once the lock is held, so what is read from the store afterwards is the last
+    /// commit, which no other process can change any more until the session ends.
     pub fn upserter(&self) -> Result<Upserter<'_>> {
         let writer = self.writer_of()?;
-        // Under the lock, the last commit cannot change any more: read its ids once.
         self.reload()?;
         Ok(Upserter {
             store: self,
             writer: Some(writer),
-            known: self.stored_hash_map()?,
+            known: None,
+            generation: 1,
             uncommitted: 0,
         })
     }
@@ -279,31 +285,11 @@ impl CaseStore {
         Ok(summary)
     }
 
-    /// As [`CaseStore::upsert`] without committing: the caller commits `writer` (and then
-    /// calls [`CaseStore::reload`]). Cases are classified in order against the last commit and
-    /// the earlier cases of this call: an id seen again with other content counts as updated
-    /// and the last version is the one stored.
-    pub fn upsert_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<UpsertSummary> {
-        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        let mut known: HashMap<Box<str>, u64> = self
-            .stored_hashes(&ids)?
-            .into_iter()
-            .map(|(id, h)| (Box::from(id), h))
-            .collect();
-        let hashes: Vec<u64> = cases.iter().map(|c| hash64(&c.content_hash())).collect();
-        let (changes, summary) = classify(cases, &hashes, &mut known);
-        for (case, (change, hash)) in cases.iter().zip(changes) {
-            if change != Change::Unchanged {
-                self.write(writer, case.clone(), hash, change == Change::Updated)?;
-            }
-        }
-        Ok(summary)
-    }
-
-    /// Writes `cases` whatever is stored (replacing by id), e.g. after re-tagging: tags are not
-    /// part of the content hash, so [`CaseStore::upsert_with`] would leave them unchanged.
-    /// The caller commits `writer`.
-    pub fn replace_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<()> {
+    /// Writes `cases` whatever is stored (replacing by id), each document segmented by the
+    /// index itself (no tokens made beforehand); the caller commits `writer`. Tests compare
+    /// what [`Upserter`] writes with it.
+    #[cfg(test)]
+    fn replace_with(&self, writer: &mut IndexWriter, cases: &[Case]) -> Result<()> {
         for case in cases {
             let hash = hash64(&case.content_hash());
             self.write(writer, case.clone(), hash, true)?;
@@ -314,6 +300,7 @@ impl CaseStore {
     /// Adds `case`, first deleting any case stored or written under its id when `replace`
     /// (a new id needs no delete, which spares tantivy a term query per segment at commit);
     /// not committed.
+    #[cfg(test)]
     fn write(&self, writer: &IndexWriter, case: Case, hash: u64, replace: bool) -> Result<()> {
         if replace {
             writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
@@ -326,17 +313,54 @@ impl CaseStore {
     /// lookup per id and segment, and the hash read from its fast field, so the cost grows
     /// with the batch and the number of segments, not with the size of the store.
     pub fn stored_hashes<'a>(&self, ids: &[&'a str]) -> Result<HashMap<&'a str, u64>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut hashes = None;
+        self.for_each_stored(ids, |id, _, segment, doc| {
+            if hashes
+                .as_ref()
+                .is_none_or(|(s, _)| *s != segment.segment_id())
+            {
+                let column = segment.fast_fields().u64(HASH_FIELD)?;
+                hashes = Some((segment.segment_id(), column));
+            }
+            if let Some(h) = hashes.as_ref().and_then(|(_, c)| c.first(doc)) {
+                out.insert(id, h);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The cases stored (in the last commit) under these ids, by id: as
+    /// [`CaseStore::stored_hashes`], plus a read of each document.
+    pub fn stored_cases(&self, ids: &[&str]) -> Result<HashMap<String, Case>> {
         let searcher = self.reader.searcher();
         let mut out = HashMap::with_capacity(ids.len());
+        self.for_each_stored(ids, |id, segment_ord, _, doc| {
+            let doc: TantivyDocument = searcher.doc(DocAddress::new(segment_ord, doc))?;
+            out.insert(id.to_string(), self.case_from_doc(&doc)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each of `ids` stored in the last commit, with the ordinal and reader of
+    /// its segment and its document there (alive documents only); one term-dictionary lookup
+    /// per id and segment.
+    fn for_each_stored<'a>(
+        &self,
+        ids: &[&'a str],
+        mut f: impl FnMut(&'a str, u32, &SegmentReader, DocId) -> Result<()>,
+    ) -> Result<()> {
         if ids.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
-        for segment in searcher.segment_readers() {
+        let searcher = self.reader.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             if segment.num_docs() == 0 {
                 continue;
             }
             let inverted = segment.inverted_index(self.fields.id)?;
-            let hashes = segment.fast_fields().u64(HASH_FIELD)?;
             for id in ids {
                 let term = Term::from_field_text(self.fields.id, id);
                 let Some(info) = inverted.get_term_info(&term)? else {
@@ -347,15 +371,13 @@ impl CaseStore {
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
                     if !segment.is_deleted(doc) {
-                        if let Some(h) = hashes.first(doc) {
-                            out.insert(*id, h);
-                        }
+                        f(id, ord as u32, segment, doc)?;
                     }
                     doc = postings.advance();
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every stored id with its content hash, read once from the fast fields: per segment, the
@@ -386,11 +408,6 @@ impl CaseStore {
             }
         }
         Ok(out)
-    }
-
-    /// The tantivy document for a case; `hash` is its [`Case::content_hash`].
-    pub fn to_doc(&self, case: &Case, hash: &str) -> Result<TantivyDocument> {
-        self.into_doc(case.clone(), hash64(hash))
     }
 
     /// The tantivy document for a case, moving its texts into the document; `hash` is the
@@ -533,35 +550,6 @@ pub fn case_hash64(case: &mut Case) -> u64 {
     }
 }
 
-/// Decides for each case whether it is new, changed or unchanged against `known` (id → hash
-/// of what is stored or already written), and records the new and changed ones in `known`.
-/// `hashes` are the cases' [`case_hash64`].
-fn classify(
-    cases: &[Case],
-    hashes: &[u64],
-    known: &mut HashMap<Box<str>, u64>,
-) -> (Vec<(Change, u64)>, UpsertSummary) {
-    let mut summary = UpsertSummary::default();
-    let mut changes = Vec::with_capacity(cases.len());
-    for (case, &hash) in cases.iter().zip(hashes) {
-        let change = match known.get(case.id.as_str()) {
-            Some(h) if *h == hash => Change::Unchanged,
-            Some(_) => Change::Updated,
-            None => Change::Added,
-        };
-        match change {
-            Change::Unchanged => summary.unchanged += 1,
-            Change::Updated => summary.updated += 1,
-            Change::Added => summary.added += 1,
-        }
-        if change != Change::Unchanged {
-            known.insert(Box::from(case.id.as_str()), hash);
-        }
-        changes.push((change, hash));
-    }
-    (changes, summary)
-}
-
 /// The index tokens of a case's title, narrative and reply ([`TextTokens`]), made once before
 /// the case is written: [`Upserter::upsert`] hands them to its `prepare` step (the
 /// tagger reads the words) and then to the index, which does not segment the texts again.
@@ -583,6 +571,9 @@ impl CaseTokens {
     }
 }
 
+/// How an upsert classified a case, with the case's store hash.
+type Changed = (Change, u64);
+
 /// How an upsert classified a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -592,18 +583,29 @@ pub enum Change {
 }
 
 /// A write session on the store: holds the index lock, writes new and changed cases, and
-/// commits when told to. It reads every stored id and content hash once when it starts
-/// ([`CaseStore::stored_hash_map`]) and keeps that map up to date with its own writes, so
-/// classifying a case is one hash lookup whatever the size of the store, and an id met twice
-/// is classified against the version written first.
+/// commits when told to. On its first [`Upserter::upsert`] it reads every stored id and
+/// content hash once ([`CaseStore::stored_hash_map`]) and then keeps that map up to date with
+/// its own writes, so classifying a case with a new id is one hash lookup whatever the size of
+/// the store, and an id met twice is classified against the version written first. A session
+/// that only [`Upserter::replace`]s never reads the map.
+///
+/// A case whose id is known with other content is first filled from the version known
+/// ([`fill_from_stored`]: a field the new case leaves empty keeps its stored value), and
+/// counts as unchanged if the merged case hashes as the stored one does: re-ingesting a
+/// narrower export neither erases fields nor rewrites anything the second time. Only these
+/// cases pay for reading a stored document.
 ///
 /// Dropping an upserter without [`Upserter::commit`] or [`Upserter::finish`] discards the
 /// uncommitted writes (the store stays as of the last commit).
 pub struct Upserter<'a> {
     store: &'a CaseStore,
     writer: Option<IndexWriter<CaseDoc>>,
-    /// Id → content hash of every stored or written case.
-    known: HashMap<Box<str>, u64>,
+    /// Id → content hash of every stored or written case, with the [`Upserter::generation`]
+    /// it was written in (0: stored before the map was read). None until first needed.
+    known: Option<HashMap<Box<str>, (u64, u32)>>,
+    /// Counts the commits of this session from 1: a known case whose generation is the
+    /// current one is written but not committed (so not yet readable from the store).
+    generation: u32,
     uncommitted: usize,
 }
 
@@ -617,7 +619,7 @@ impl Upserter<'_> {
         cases: Vec<Case>,
         prepare: impl Fn(&mut Case, &CaseTokens) + Sync,
     ) -> Result<UpsertSummary> {
-        let (changed, changes, summary) = self.classify(cases);
+        let (changed, changes, summary) = self.classify(cases)?;
         self.write_all(changed, changes, prepare)?;
         Ok(summary)
     }
@@ -635,24 +637,116 @@ impl Upserter<'_> {
             .par_iter_mut()
             .map(|c| (Change::Updated, case_hash64(c)))
             .collect();
-        for (c, &(_, h)) in cases.iter().zip(&changes) {
-            self.known.insert(Box::from(c.id.as_str()), h);
+        if let Some(known) = &mut self.known {
+            for (c, &(_, h)) in cases.iter().zip(&changes) {
+                known.insert(Box::from(c.id.as_str()), (h, self.generation));
+            }
         }
         self.uncommitted += cases.len();
         self.write_all(cases, changes, prepare)
     }
 
+    /// The id → (hash, generation) map, read from the store the first time: after a commit
+    /// of anything [`Upserter::replace`]d before, so the map is exactly the store's.
+    fn known(&mut self) -> Result<&mut HashMap<Box<str>, (u64, u32)>> {
+        if self.known.is_none() {
+            if self.uncommitted > 0 {
+                self.commit()?;
+            }
+            let map = self.store.stored_hash_map()?;
+            self.known = Some(map.into_iter().map(|(id, h)| (id, (h, 0))).collect());
+        }
+        Ok(self.known.as_mut().expect("just read"))
+    }
+
     /// Classifies `cases` and keeps the new and changed ones, each with its change and hash.
-    fn classify(&mut self, mut cases: Vec<Case>) -> (Vec<Case>, Vec<(Change, u64)>, UpsertSummary) {
-        let hashes: Vec<u64> = cases.par_iter_mut().map(case_hash64).collect();
-        let (changes, summary) = classify(&cases, &hashes, &mut self.known);
+    /// A case known with another hash is merged first (see [`Upserter`]) with the version
+    /// known: an earlier case of this call, or the stored one (after a commit, when the
+    /// version known is one written by an earlier call and not committed yet).
+    fn classify(
+        &mut self,
+        mut cases: Vec<Case>,
+    ) -> Result<(Vec<Case>, Vec<Changed>, UpsertSummary)> {
+        let current = self.generation;
+        let known = self.known()?;
+        // (hash, known with another hash, that version written in this generation: not
+        // committed yet, so not readable from the store)
+        let looked: Vec<(u64, bool, bool)> = cases
+            .par_iter_mut()
+            .map(|c| {
+                let hash = case_hash64(c);
+                match known.get(c.id.as_str()) {
+                    Some(&(h, g)) if h != hash => (hash, true, g == current),
+                    _ => (hash, false, false),
+                }
+            })
+            .collect();
+        let merge_ids: Vec<&str> = cases
+            .iter()
+            .zip(&looked)
+            .filter(|(_, l)| l.1)
+            .map(|(c, _)| c.id.as_str())
+            .collect();
+        let mut stored = HashMap::new();
+        if !merge_ids.is_empty() {
+            if looked.iter().any(|l| l.2) {
+                self.commit()?;
+            }
+            stored = self.store.stored_cases(&merge_ids)?;
+        }
+        drop(merge_ids);
+        // after a commit above, a version of this generation is one written by this call
+        let generation = self.generation;
+        let known = self.known.as_mut().expect("read above");
+        let mut summary = UpsertSummary::default();
+        let mut changes: Vec<(Change, u64)> = Vec::with_capacity(cases.len());
+        for i in 0..cases.len() {
+            let mut hash = looked[i].0;
+            let change = match known.get(cases[i].id.as_str()) {
+                None => Change::Added,
+                Some(&(h, _)) if h == hash => Change::Unchanged,
+                Some(&(h, g)) => {
+                    // the version known: written earlier in this call, or stored
+                    let (before, rest) = cases.split_at_mut(i);
+                    let case = &mut rest[0];
+                    let base = if g == generation {
+                        before
+                            .iter()
+                            .zip(&changes)
+                            .rev()
+                            .find(|(c, ch)| ch.0 != Change::Unchanged && c.id == case.id)
+                            .map(|(c, _)| c)
+                    } else {
+                        stored.get(case.id.as_str())
+                    };
+                    if let Some(base) = base {
+                        fill_from_stored(case, base);
+                        hash = case_hash64(case);
+                    }
+                    if h == hash {
+                        Change::Unchanged
+                    } else {
+                        Change::Updated
+                    }
+                }
+            };
+            match change {
+                Change::Unchanged => summary.unchanged += 1,
+                Change::Updated => summary.updated += 1,
+                Change::Added => summary.added += 1,
+            }
+            if change != Change::Unchanged {
+                known.insert(Box::from(cases[i].id.as_str()), (hash, generation));
+            }
+            changes.push((change, hash));
+        }
         self.uncommitted += summary.added + summary.updated;
         let (changed, changes) = cases
             .into_iter()
             .zip(changes)
             .filter(|(_, (c, _))| *c != Change::Unchanged)
             .unzip();
-        (changed, changes, summary)
+        Ok((changed, changes, summary))
     }
 
     /// Tokenizes, prepares and builds the documents of `cases` in parallel, then writes them
@@ -697,6 +791,7 @@ impl Upserter<'_> {
         writer.commit().context("cannot commit to the case index")?;
         self.store.reload()?;
         self.uncommitted = 0;
+        self.generation += 1;
         Ok(())
     }
 
@@ -774,7 +869,7 @@ pub fn to_tantivy_date(at: NaiveDateTime) -> DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, RecordType, Tags};
+    use crate::model::{Kind, RecordType, Satisfaction, Status, Tags};
 
     #[test]
     fn upsert_is_idempotent() {
@@ -991,14 +1086,91 @@ mod tests {
             ..Tags::default()
         });
         assert_eq!(store.upsert(std::slice::from_ref(&a)).unwrap().unchanged, 1);
-        let mut w = store.writer().unwrap();
-        store
-            .replace_with(&mut w, std::slice::from_ref(&a))
-            .unwrap();
-        w.commit().unwrap();
-        store.reload().unwrap();
+        let mut up = store.upserter().unwrap();
+        up.replace(vec![a.clone()], |_, _| {}).unwrap();
+        // an upsert in the same session sees the replaced version
+        let s = up.upsert(vec![a.clone()], |_, _| {}).unwrap();
+        assert_eq!(s.unchanged, 1);
+        up.finish().unwrap();
         assert_eq!(store.len(), 1);
         assert_eq!(store.get("1").unwrap().unwrap().tags, a.tags);
+    }
+
+    /// A case as a full export gives it, and as a narrower one (id, narrative, time only).
+    fn full_and_partial() -> (Case, Case) {
+        let mut partial = Case::new("M1", "路灯不亮");
+        partial.received_at = chrono::NaiveDate::from_ymd_opt(2024, 5, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, 0);
+        let mut full = partial.clone();
+        full.department = Some("城管局".into());
+        full.satisfaction = Some(Satisfaction::Satisfied);
+        full.status = Some(Status::InProgress);
+        full.title = Some("路灯".into());
+        full.tags = Some(Tags {
+            category: "城乡建设".into(),
+            ..Tags::default()
+        });
+        (full, partial)
+    }
+
+    #[test]
+    fn a_narrower_export_keeps_the_stored_fields() {
+        let store = CaseStore::in_memory().unwrap();
+        let (full, mut partial) = full_and_partial();
+        assert_eq!(store.upsert(std::slice::from_ref(&full)).unwrap().added, 1);
+        // the same case with fewer columns: nothing to change
+        let s = store.upsert(std::slice::from_ref(&partial)).unwrap();
+        assert_eq!((s.added, s.updated, s.unchanged), (0, 0, 1));
+        assert_eq!(store.get("M1").unwrap().unwrap(), full);
+        // an edited narrative is updated, the fields it does not give are kept
+        partial.narrative = "路灯不亮已一个月".into();
+        let s = store.upsert(std::slice::from_ref(&partial)).unwrap();
+        assert_eq!((s.added, s.updated, s.unchanged), (0, 1, 0));
+        let got = store.get("M1").unwrap().unwrap();
+        assert_eq!(got.narrative, partial.narrative);
+        assert_eq!(got.department.as_deref(), Some("城管局"));
+        assert_eq!(got.satisfaction, Some(Satisfaction::Satisfied));
+        assert_eq!(got.title.as_deref(), Some("路灯"));
+        assert_eq!(got.tags, full.tags);
+        // the same narrow export again: unchanged, nothing rewritten
+        let s = store.upsert(std::slice::from_ref(&partial)).unwrap();
+        assert_eq!((s.added, s.updated, s.unchanged), (0, 0, 1));
+        assert_eq!(store.len(), 1);
+        // a field given with another value is updated
+        partial.status = Some(Status::Closed);
+        let s = store.upsert(std::slice::from_ref(&partial)).unwrap();
+        assert_eq!(s.updated, 1);
+        let got = store.get("M1").unwrap().unwrap();
+        assert_eq!(got.status, Some(Status::Closed));
+        assert_eq!(got.department.as_deref(), Some("城管局"));
+    }
+
+    #[test]
+    fn a_narrower_version_before_a_commit_is_merged_too() {
+        let (full, mut partial) = full_and_partial();
+        partial.narrative = "路灯不亮已一个月".into();
+        // in one call
+        let store = CaseStore::in_memory().unwrap();
+        let s = store.upsert(&[full.clone(), partial.clone()]).unwrap();
+        assert_eq!((s.added, s.updated), (1, 1));
+        let got = store.get("M1").unwrap().unwrap();
+        assert_eq!(got.department.as_deref(), Some("城管局"));
+        assert_eq!(got.narrative, partial.narrative);
+        // in two calls of one session, without a commit between them
+        let store = CaseStore::in_memory().unwrap();
+        let mut up = store.upserter().unwrap();
+        up.upsert(vec![full.clone()], |_, _| {}).unwrap();
+        let s = up.upsert(vec![partial.clone()], |_, _| {}).unwrap();
+        assert_eq!(s.updated, 1);
+        let s = up.upsert(vec![partial.clone()], |_, _| {}).unwrap();
+        assert_eq!(s.unchanged, 1);
+        up.finish().unwrap();
+        assert_eq!(store.len(), 1);
+        let got = store.get("M1").unwrap().unwrap();
+        assert_eq!(got.department.as_deref(), Some("城管局"));
+        assert_eq!(got.satisfaction, Some(Satisfaction::Satisfied));
+        assert_eq!(got.narrative, partial.narrative);
     }
 
     #[test]

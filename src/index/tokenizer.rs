@@ -396,8 +396,10 @@ impl TextTokens {
         })
     }
 
-    /// Every token as an [`IndexToken`]; `text` is the text the tokens were made from.
-    pub fn to_index_tokens(&self, text: &str) -> Vec<IndexToken> {
+    /// Every token as an [`IndexToken`]; `text` is the text the tokens were made from (tests
+    /// check that these are the tokenizer's own).
+    #[cfg(test)]
+    fn to_index_tokens(&self, text: &str) -> Vec<IndexToken> {
         self.toks
             .iter()
             .map(|t| IndexToken {
@@ -450,12 +452,6 @@ impl IndexedText {
     /// `text` with its index tokens (None: the index segments it when it is written).
     pub fn new(text: String, tokens: Option<TextTokens>) -> IndexedText {
         IndexedText(Arc::new((text, tokens)))
-    }
-
-    /// `text`, tokenized now.
-    pub fn tokenize(text: String) -> IndexedText {
-        let tokens = TextTokens::new(&text);
-        IndexedText::new(text, tokens)
     }
 
     /// The text.

@@ -11,11 +11,6 @@ pub struct SparseVec {
 }
 
 impl SparseVec {
-    /// Number of stored entries.
-    pub fn nnz(&self) -> usize {
-        self.idx.len()
-    }
-
     /// Dot product with a dense vector.
     pub fn dot(&self, w: &[f32]) -> f32 {
         self.idx
@@ -269,7 +264,9 @@ impl FeatureConfig {
     /// The readable name of each of `buckets` among `hashes` (the output of
     /// [`FeatureConfig::hash_into`] for `terms`, with its `chars`): the first feature of the
     /// text that falls in the bucket, at most one per bucket, in the order of `buckets`.
-    pub fn names_at<S: AsRef<str>>(
+    /// Tests check [`FeatureConfig::evidence_at`]'s feature lookup with it.
+    #[cfg(test)]
+    fn names_at<S: AsRef<str>>(
         &self,
         terms: &[S],
         hashes: &[u64],
@@ -281,7 +278,8 @@ impl FeatureConfig {
             .collect()
     }
 
-    /// As [`FeatureConfig::names_at`], keeping only names a reader can take as evidence: words,
+    /// The readable names of `buckets` among `hashes` (as [`FeatureConfig::hash_into`] gives
+    /// them for `terms`, with its `chars`), at most one per bucket, keeping only names a reader can take as evidence: words,
     /// word pairs, and character n-grams of two or more characters inside one word (a single
     /// character, or 工工 across 农民工|工资, explains nothing).
     pub fn evidence_at<S: AsRef<str>>(
@@ -308,14 +306,6 @@ impl FeatureConfig {
             .into_iter()
             .map(|h| (h & mask) as u32)
             .collect()
-    }
-
-    /// The readable feature names (a word, a word pair, a character n-gram) of this text
-    /// that hash to one of `buckets`, at most one per bucket, in the order of `buckets`.
-    pub fn names_for<S: AsRef<str>>(&self, terms: &[S], buckets: &[u32]) -> Vec<String> {
-        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
-        self.hash_into(terms, &mut hashes, &mut chars);
-        self.names_at(terms, &hashes, &chars, buckets)
     }
 
     /// Sorted distinct buckets with their counts.
@@ -403,8 +393,6 @@ mod tests {
         let n: f32 = v.val.iter().map(|x| x * x).sum();
         assert!((n - 1.0).abs() < 1e-4);
         assert!(v.idx.windows(2).all(|w| w[0] < w[1]));
-        let b = cfg.buckets(&["路灯"])[0];
-        assert!(cfg.names_for(&terms, &[b]).contains(&"路灯".to_string()));
     }
 
     /// The hashes as first written: one `fnv` call per feature over built strings.

@@ -309,19 +309,9 @@ impl SvmParams {
     }
 }
 
-/// One-vs-rest L2-loss linear SVM by dual coordinate descent (liblinear `-s 1`), bias as an
-/// extra constant feature. Returns feature-major weights and biases.
-pub fn train_svm(
-    xs: &[SparseVec],
-    ys: &[usize],
-    k: usize,
-    dim: usize,
-    opt: TrainOptions,
-) -> (Vec<f32>, Vec<f32>) {
-    train_svm_with(xs, ys, k, dim, opt, &SvmParams::plain(k))
-}
-
-/// [`train_svm`] with a choice of loss, class costs and feature scaling.
+/// One-vs-rest linear SVM by dual coordinate descent (liblinear `-s 1` for the L2 loss), bias
+/// as an extra constant feature, with a choice of loss, class costs and feature scaling.
+/// Returns feature-major weights and biases.
 pub fn train_svm_with(
     xs: &[SparseVec],
     ys: &[usize],
@@ -516,7 +506,14 @@ mod tests {
             bits: 2,
             ..FeatureConfig::default()
         };
-        let (w, bias) = train_svm(&xs, &ys, 2, 4, TrainOptions::default());
+        let (w, bias) = train_svm_with(
+            &xs,
+            &ys,
+            2,
+            4,
+            TrainOptions::default(),
+            &SvmParams::plain(2),
+        );
         let m = LinearModel {
             classes: vec!["a".into(), "b".into()],
             cfg,

@@ -202,11 +202,6 @@ impl Tagger {
         self.tag_scratch(title, body, &text, &terms)
     }
 
-    /// Tags with precomputed terms of `text` (title and body joined).
-    pub fn tag_terms(&self, title: &str, body: &str, text: &str, terms: &[String]) -> Tags {
-        self.tag_scratch(title, body, text, terms)
-    }
-
     /// As [`Tagger::tag`], from the words of the title and of the body, each segmented on its
     /// own: their [`crate::text::Segmenter::tokens`] (as the index tokens give them, see
     /// [`crate::index::tokenizer::TextTokens::words`]), so the text is not segmented again.
