@@ -196,6 +196,21 @@ fn load_dict_lines(jieba: &mut Jieba, dict: &str) {
     }
 }
 
+/// The first `n` characters of `s` as one line (control characters and runs of whitespace
+/// become one space), with …… when it was cut: excerpts of narratives and replies in
+/// reports, similar-case lists and hotspot listings.
+pub fn excerpt(s: &str, n: usize) -> String {
+    let flat: String = s
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match flat.char_indices().nth(n) {
+        None => flat,
+        Some((cut, _)) => format!("{}……", &flat[..cut]),
+    }
+}
+
 /// True when the token has at least one letter, digit or CJK character.
 pub fn is_word(token: &str) -> bool {
     // Fast path on the bytes: an ASCII letter or digit, or a lead byte of U+5000..U+9FFF
@@ -271,6 +286,14 @@ pub fn normalize_into(token: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_are_one_line_and_marked_when_cut() {
+        assert_eq!(excerpt("小区\n停水  三天\t了", 20), "小区 停水 三天 了");
+        assert_eq!(excerpt("路灯不亮已经一周", 4), "路灯不亮……");
+        assert_eq!(excerpt("路灯不亮", 4), "路灯不亮");
+        assert_eq!(excerpt("", 4), "");
+    }
 
     #[test]
     fn borrowed_terms_are_the_terms() {

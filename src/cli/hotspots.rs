@@ -216,10 +216,7 @@ pub fn render_table(hotspots: &[Hotspot], cases: &HashMap<&str, &Case>, total: u
         for id in &h.representative_ids {
             let text = cases
                 .get(id.as_str())
-                .map(|c| {
-                    let t = c.title.clone().unwrap_or_else(|| c.narrative.clone());
-                    t.chars().take(40).collect::<String>()
-                })
+                .map(|c| crate::text::excerpt(c.title.as_deref().unwrap_or(&c.narrative), 40))
                 .unwrap_or_default();
             out.push_str(&format!("      代表件 {id}：{text}\n"));
         }

@@ -121,10 +121,7 @@ fn human(r: &IngestReport, index: &str) -> String {
     if !r.rejects.is_empty() {
         out.push_str("rejected rows:\n");
         for j in r.rejects.iter().take(SHOWN_REJECTS) {
-            out.push_str(&format!(
-                "  {} row {}, {}: {}\n",
-                j.file, j.row, j.field, j.reason
-            ));
+            out.push_str(&format!("  {j}\n"));
         }
         if r.rejects.len() > SHOWN_REJECTS {
             out.push_str(&format!(

@@ -64,10 +64,7 @@ fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
     for path in &args.input {
         let batch = read_path(path, &ReadOptions::default())?;
         for r in batch.rejects.iter().take(5) {
-            eprintln!(
-                "hotline: {}: row {}: {}: {}",
-                r.file, r.row, r.field, r.reason
-            );
+            eprintln!("hotline: {r}");
         }
         if batch.rejects.len() > 5 {
             eprintln!(

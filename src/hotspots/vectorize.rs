@@ -167,17 +167,16 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
     // A place's own words are carried by its place feature: as terms they would make two
     // letters about different problems at one place look alike.
     counts.retain(|(t, _)| !entities.places.iter().any(|p| p.contains(t.as_str())));
-    let head: String = if title.is_empty() {
-        case.narrative
-            .split(['。', '！', '？', '\n'])
-            .find(|s| !s.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(40)
-            .collect()
+    let head = if title.is_empty() {
+        head_of(
+            case.narrative
+                .split(['。', '！', '？', '\n'])
+                .find(|s| !s.trim().is_empty())
+                .unwrap_or("")
+                .trim(),
+        )
     } else {
-        title.chars().take(40).collect()
+        head_of(title)
     };
     Analysis {
         terms: counts,
@@ -185,6 +184,26 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
         head,
         entities,
     }
+}
+
+/// Characters of a title or first sentence kept as a case's head.
+const HEAD_CHARS: usize = 40;
+
+/// The first [`HEAD_CHARS`] characters of `text`; when that cuts the text, back to the last
+/// clause break (，、；：space) after the first ten characters, so that a label phrase taken
+/// from the head never ends in half a word (吃住成问 of 吃住成问题).
+fn head_of(text: &str) -> String {
+    let Some((cut, _)) = text.char_indices().nth(HEAD_CHARS) else {
+        return text.to_string();
+    };
+    let kept = &text[..cut];
+    let clause_end = kept
+        .char_indices()
+        .skip(10)
+        .filter(|&(_, c)| matches!(c, '，' | '、' | '；' | '：' | ',' | ';' | ':' | ' '))
+        .last()
+        .map(|(i, _)| i);
+    kept[..clause_end.unwrap_or(cut)].to_string()
 }
 
 /// Analyses and vectorises `cases` (in parallel).
@@ -322,6 +341,20 @@ pub fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heads_end_at_a_clause_break_when_cut() {
+        let long =
+            "市民来电投诉：龙仙镇上洞村被洪水围困，部分村民家中断水断电，老人和小孩的吃住成问题";
+        assert_eq!(
+            head_of(long),
+            "市民来电投诉：龙仙镇上洞村被洪水围困，部分村民家中断水断电"
+        );
+        assert_eq!(head_of("路灯不亮"), "路灯不亮");
+        // no clause break after the first ten characters: the plain cut
+        let run: String = "路灯不亮".repeat(12);
+        assert_eq!(head_of(&run).chars().count(), HEAD_CHARS);
+    }
 
     #[test]
     fn similar_complaints_are_close() {

@@ -51,6 +51,17 @@ pub struct Reject {
     pub reason: String,
 }
 
+impl std::fmt::Display for Reject {
+    /// `FILE row N, FIELD: REASON` (without `, FIELD` when the reject names no field).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} row {}", self.file, self.row)?;
+        if !self.field.is_empty() {
+            write!(f, ", {}", self.field)?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
 /// How to read an input.
 #[derive(Debug, Default, Clone)]
 pub struct ReadOptions {

@@ -5,6 +5,7 @@
 use chrono::Datelike;
 
 use crate::model::Kind;
+use crate::text::excerpt;
 
 use super::{
     fmt_num, fmt_pct, zh_number, CaseSummary, DepartmentRow, MonthlyReport, NameCount, Trend,
@@ -56,18 +57,6 @@ pub enum Block {
 
 /// How many characters of a narrative or reply the report quotes.
 const QUOTE_CHARS: usize = 220;
-
-/// The first `n` characters of `s` (whitespace collapsed), with `……` when cut.
-pub fn excerpt(s: &str, n: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= n {
-        flat
-    } else {
-        let mut out: String = flat.chars().take(n).collect();
-        out.push_str("……");
-        out
-    }
-}
 
 /// 我县 / 我区 / 我市 from the 单位名称.
 fn subject(report: &MonthlyReport) -> &'static str {

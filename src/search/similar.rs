@@ -19,7 +19,7 @@ use tantivy::Term;
 use crate::index::tokenizer::index_tokens;
 use crate::index::CaseStore;
 use crate::model::Case;
-use crate::text::segmenter;
+use crate::text::{excerpt, segmenter};
 
 /// Which features a vector holds and how they are weighted.
 #[derive(Debug, Clone, Copy)]
@@ -223,18 +223,6 @@ pub struct SimilarCase {
     /// How it was handled (the beginning of the reply), when known.
     pub reply_excerpt: Option<String>,
     pub reply: Option<String>,
-}
-
-fn excerpt(s: &str, n: usize) -> String {
-    let flat: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let mut out: String = flat.chars().take(n).collect();
-    if flat.chars().count() > n {
-        out.push('…');
-    }
-    out
 }
 
 /// Candidates fetched by BM25 before the cosine ranks them.

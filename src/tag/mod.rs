@@ -128,8 +128,12 @@ impl Tagger {
     }
 
     /// Loads `category.bin`, `topics.bin`, `route.bin` and `topics.toml` from `dir`, each
-    /// falling back to the built-in one when absent.
+    /// falling back to the built-in one when absent; an error when `dir` is not a directory
+    /// (a misspelt `$HOTLINE_MODEL_DIR` must not pass for "use the built-in models").
     pub fn from_dir(dir: &Path) -> Result<Tagger> {
+        if !dir.is_dir() {
+            anyhow::bail!("{} is not a directory", dir.display());
+        }
         let load = |name: &str, builtin: &[u8]| -> Result<LinearModel> {
             let p = dir.join(name);
             if p.exists() {
