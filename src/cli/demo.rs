@@ -30,33 +30,6 @@ pub struct DemoArgs {
     pub out: Option<PathBuf>,
 }
 
-/// The inputs of a corpus directory: every csv, tsv, xlsx, jsonl, txt and md file but READMEs.
-pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the corpus directory {}", dir.display()))?
-    {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let wanted = matches!(
-            ext.as_str(),
-            "csv" | "tsv" | "xlsx" | "jsonl" | "json" | "txt" | "md"
-        );
-        if path.is_file() && wanted && !name.starts_with("readme") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// The most recent month with at least `min` dated work orders (else the most recent at all).
 pub fn latest_month(cases: &[Case], min: usize) -> Option<YearMonth> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -82,7 +55,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let corpus = args
         .corpus
         .unwrap_or_else(|| crate::testdata::project_dir().join("corpus"));
-    let files = corpus_files(&corpus)?;
+    let (files, _) = crate::ingest::input_files(std::slice::from_ref(&corpus))?;
     if files.is_empty() {
         bail!("no input files in {}", corpus.display());
     }

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::IndexArgs;
 use crate::index::CaseStore;
-use crate::ingest::ReadOptions;
+use crate::ingest::{input_files, ReadOptions};
 use crate::pipeline::{ingest_paths, IngestOptions, IngestReport, DEFAULT_COMMIT_EVERY};
 
 /// Rejected rows printed in the human summary before `... and N more`.
@@ -16,7 +16,8 @@ const SHOWN_REJECTS: usize = 5;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Files to ingest: csv, xlsx, jsonl, or report documents (txt).
+    /// Files to ingest (csv, xlsx, jsonl, or report documents: txt, md), or directories: their
+    /// input files at any depth.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -50,7 +51,26 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         tag: !args.no_tag,
         progress: !args.json,
     };
-    let report = ingest_paths(&store, &args.paths, &opts)?;
+    let (files, skipped) = input_files(&args.paths)?;
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "hotline: not read ({} file(s) in the given directories that are not csv, tsv, xlsx, jsonl, txt or md): {}",
+            skipped.len(),
+            names.join(", ")
+        );
+    }
+    if files.is_empty() {
+        anyhow::bail!(
+            "no input files in {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let report = ingest_paths(&store, &files, &opts)?;
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {

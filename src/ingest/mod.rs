@@ -16,7 +16,7 @@ pub mod report_doc;
 pub mod rows;
 pub mod xlsx;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -94,6 +94,60 @@ pub enum Format {
     Report,
 }
 
+/// Extensions of the files a directory given to ingest contributes (what [`detect_format`]
+/// knows by name).
+const INPUT_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "tab", "xlsx", "xlsm", "xlsb", "xls", "ods", "jsonl", "ndjson", "json", "txt",
+    "md", "markdown", "text",
+];
+
+/// The files to read for `paths`: a file stands for itself (whatever its name, its content
+/// decides); a directory for the input files below it, at any depth, in name order, leaving out
+/// hidden files and READMEs. Returns the files and, apart, the other files of those directories
+/// (other extensions), passed over, so that the caller can say so.
+pub fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<PathBuf>) -> Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the directory {}", dir.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot read the directory {}", dir.display()))?;
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if name.starts_with('.') || name.starts_with("readme") {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, files, skipped)?;
+                continue;
+            }
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if INPUT_EXTENSIONS.contains(&ext.as_str()) {
+                files.push(path);
+            } else {
+                skipped.push(path);
+            }
+        }
+        Ok(())
+    }
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files, &mut skipped)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok((files, skipped))
+}
+
 /// The format by extension, else by content.
 pub fn detect_format(path: &Path, bytes: &[u8]) -> Format {
     let ext = path
@@ -155,5 +209,46 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Batch> {
         Format::Xlsx => xlsx::read_xlsx(&file, bytes, opts),
         Format::Jsonl => jsonl::read_jsonl(&file, &bytes, opts),
         Format::Report => report_doc::read_report(&file, &bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_give_their_input_files_at_any_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("2024-05")).unwrap();
+        for f in [
+            "b.csv",
+            "a.xlsx",
+            "README.md",
+            ".hidden.csv",
+            "notes.docx",
+            "2024-05/c.jsonl",
+            "2024-05/report.txt",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        let named = d.join("notes.docx");
+        let (files, skipped) = input_files(&[d.to_path_buf(), named.clone()]).unwrap();
+        let rel: Vec<String> = files
+            .iter()
+            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        // a file named on the command line is read whatever its extension
+        assert_eq!(
+            rel,
+            [
+                "2024-05/c.jsonl",
+                "2024-05/report.txt",
+                "a.xlsx",
+                "b.csv",
+                "notes.docx"
+            ]
+        );
+        assert_eq!(skipped, [named]);
     }
 }
