@@ -135,8 +135,14 @@ struct Output<'a> {
 
 pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
     let store = CaseStore::open(&args.index.index)?;
-    let all = store.all_cases()?;
     let period = period_of(&args)?;
+    // A bounded period reads its own cases and the previous period's, not the whole store.
+    let all = match period {
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
+            store.cases_received_in(&[(p.previous(month).start, p.end)], false)?
+        }
+        _ => store.all_cases()?,
+    };
     let topic_ok = |c: &Case| match &args.topic {
         Some(t) => c.tags.as_ref().is_some_and(|tags| &tags.topic == t),
         None => true,

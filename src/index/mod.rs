@@ -501,6 +501,45 @@ impl CaseStore {
         Ok(cases)
     }
 
+    /// The stored cases received in any of the half-open ranges `[from, to)`, and, when
+    /// `undated`, every case without a received date too (a report document's cases, or a
+    /// work order known only by its closing date), in id order like [`CaseStore::all_cases`]:
+    /// a month's report or hotspots read their months, not the whole store.
+    pub fn cases_received_in(
+        &self,
+        ranges: &[(NaiveDateTime, NaiveDateTime)],
+        undated: bool,
+    ) -> Result<Vec<Case>> {
+        use std::ops::Bound;
+        use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, RangeQuery};
+        let mut any: Vec<(Occur, Box<dyn Query>)> = ranges
+            .iter()
+            .map(|&(from, to)| {
+                let term = |at| Term::from_field_date(self.fields.received_at, to_tantivy_date(at));
+                let range = RangeQuery::new(Bound::Included(term(from)), Bound::Excluded(term(to)));
+                (Occur::Should, Box::new(range) as Box<dyn Query>)
+            })
+            .collect();
+        if undated {
+            let missing = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (
+                    Occur::MustNot,
+                    Box::new(ExistsQuery::new("received_at".to_string(), false)),
+                ),
+            ]);
+            any.push((Occur::Should, Box::new(missing)));
+        }
+        let searcher = self.reader.searcher();
+        let addrs = searcher.search(&BooleanQuery::new(any), &DocSetCollector)?;
+        let mut cases = addrs
+            .into_iter()
+            .map(|a| self.case_from_doc(&searcher.doc(a)?))
+            .collect::<Result<Vec<_>>>()?;
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(cases)
+    }
+
     /// Every stored id (unsorted, one per stored case), read from the id fast field.
     pub fn all_ids(&self) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();
@@ -1171,6 +1210,45 @@ mod tests {
         assert_eq!(got.department.as_deref(), Some("城管局"));
         assert_eq!(got.satisfaction, Some(Satisfaction::Satisfied));
         assert_eq!(got.narrative, partial.narrative);
+    }
+
+    #[test]
+    fn cases_received_in_reads_ranges_and_undated_cases() {
+        let store = CaseStore::in_memory().unwrap();
+        let at = |m, d, h| {
+            chrono::NaiveDate::from_ymd_opt(2020, m, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+        };
+        let mut cases = Vec::new();
+        for (id, t) in [
+            ("jan-first", at(1, 1, 0)),
+            ("jan-last", at(1, 31, 23)),
+            ("feb-first", at(2, 1, 0)),
+            ("mar", at(3, 15, 8)),
+        ] {
+            let mut c = Case::new(id, "停水");
+            c.received_at = t;
+            cases.push(c);
+        }
+        cases.push(Case::new("undated", "无日期"));
+        store.upsert(&cases).unwrap();
+        let ids = |ranges: &[(NaiveDateTime, NaiveDateTime)], undated| {
+            store
+                .cases_received_in(ranges, undated)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        };
+        let jan = (at(1, 1, 0).unwrap(), at(2, 1, 0).unwrap());
+        let mar = (at(3, 1, 0).unwrap(), at(4, 1, 0).unwrap());
+        assert_eq!(ids(&[jan], false), ["jan-first", "jan-last"]);
+        assert_eq!(
+            ids(&[jan, mar], true),
+            ["jan-first", "jan-last", "mar", "undated"]
+        );
+        assert_eq!(ids(&[], true), ["undated"]);
     }
 
     #[test]

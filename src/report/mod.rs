@@ -129,6 +129,16 @@ impl YearMonth {
         (next - first).num_days() as u32
     }
 
+    /// The month as the half-open range `[first day 00:00, next month's first day 00:00)`.
+    pub fn range(self) -> (NaiveDateTime, NaiveDateTime) {
+        let first = NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month");
+        let next = first + chrono::Days::new(u64::from(self.days()));
+        (
+            first.and_time(chrono::NaiveTime::MIN),
+            next.and_time(chrono::NaiveTime::MIN),
+        )
+    }
+
     /// `2022年6月`.
     pub fn zh(self) -> String {
         format!("{}年{}月", self.year, self.month)
