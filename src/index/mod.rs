@@ -491,8 +491,13 @@ impl CaseStore {
 
     /// Every stored case, sorted by id.
     pub fn all_cases(&self) -> Result<Vec<Case>> {
+        self.cases_matching(&AllQuery)
+    }
+
+    /// The stored cases `query` matches, sorted by id.
+    fn cases_matching(&self, query: &dyn tantivy::query::Query) -> Result<Vec<Case>> {
         let searcher = self.reader.searcher();
-        let addrs = searcher.search(&AllQuery, &DocSetCollector)?;
+        let addrs = searcher.search(query, &DocSetCollector)?;
         let mut cases = addrs
             .into_iter()
             .map(|a| self.case_from_doc(&searcher.doc(a)?))
@@ -530,14 +535,7 @@ impl CaseStore {
             ]);
             any.push((Occur::Should, Box::new(missing)));
         }
-        let searcher = self.reader.searcher();
-        let addrs = searcher.search(&BooleanQuery::new(any), &DocSetCollector)?;
-        let mut cases = addrs
-            .into_iter()
-            .map(|a| self.case_from_doc(&searcher.doc(a)?))
-            .collect::<Result<Vec<_>>>()?;
-        cases.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(cases)
+        self.cases_matching(&BooleanQuery::new(any))
     }
 
     /// Every stored id (unsorted, one per stored case), read from the id fast field.

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 
-use super::encoding::{detect, Detected};
+use super::encoding::detect;
 use super::headers::{find_header, Mapping};
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
@@ -176,21 +176,8 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     let detected = detect(bytes);
     let mut col = Collector::new(file);
     col.set_encoding(detected.name());
-    let transcoded;
-    let (body, det) = if detected.is_utf16() {
-        transcoded = detected
-            .decode_lossy(&bytes[detected.bom_len..])
-            .into_owned();
-        (
-            transcoded.as_bytes(),
-            Detected {
-                encoding: encoding_rs::UTF_8,
-                bom_len: 0,
-            },
-        )
-    } else {
-        (&bytes[detected.bom_len..], detected)
-    };
+    let (body, det) = detected.body(bytes);
+    let body: &[u8] = &body;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -15,6 +15,23 @@ pub struct Detected {
 }
 
 impl Detected {
+    /// The bytes of `file` after the byte-order mark, as the readers split them, with the
+    /// encoding they are in: UTF-16 is decoded to UTF-8 whole first, since its `\n` is two
+    /// bytes and a byte-wise split into lines or records would cut it off its alignment.
+    pub fn body<'a>(&self, file: &'a [u8]) -> (Cow<'a, [u8]>, Detected) {
+        let rest = file.get(self.bom_len..).unwrap_or_default();
+        if self.is_utf16() {
+            let utf8 = Detected {
+                encoding: encoding_rs::UTF_8,
+                bom_len: 0,
+            };
+            let text = self.decode_lossy(rest).into_owned();
+            (Cow::Owned(text.into_bytes()), utf8)
+        } else {
+            (Cow::Borrowed(rest), *self)
+        }
+    }
+
     /// A name for summaries: `UTF-8`, `UTF-8 (BOM)`, `GB18030` ...
     pub fn name(&self) -> String {
         if self.bom_len > 0 {

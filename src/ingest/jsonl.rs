@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use super::encoding::{detect, Detected};
+use super::encoding::detect;
 use super::headers::Mapping;
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
@@ -67,23 +67,8 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
     let detected = detect(bytes);
     let mut col = Collector::new(file);
     col.set_encoding(detected.name());
-    // UTF-16 is decoded whole before splitting lines: its `\n` is two bytes, and a byte
-    // split would cut every line after the first off its alignment.
-    let transcoded;
-    let (body, det) = if detected.is_utf16() {
-        transcoded = detected
-            .decode_lossy(&bytes[detected.bom_len..])
-            .into_owned();
-        (
-            transcoded.as_bytes(),
-            Detected {
-                encoding: encoding_rs::UTF_8,
-                bom_len: 0,
-            },
-        )
-    } else {
-        (&bytes[detected.bom_len..], detected)
-    };
+    let (body, det) = detected.body(bytes);
+    let body: &[u8] = &body;
     let mut rows = Rows {
         opts,
         mappings: HashMap::new(),
