@@ -197,20 +197,10 @@ fn is_placeholder(t: &str) -> bool {
 }
 
 /// Builds a case from one row; `Err((field, reason))` rejects it. The id is left empty when
-/// the row has none (the collector derives one).
+/// the row has none (the collector derives one). Pushes `(column, value)` to `unparsed` for
+/// each non-empty value of an enumerated or numeric field (类型, 状态, 回访结果, 超期, 黄红牌,
+/// 点赞数 ...) that did not parse and so is left empty.
 pub fn build_case(
-    mapping: &Mapping,
-    cells: &[Cell],
-    file: &str,
-    locator: String,
-) -> Result<Case, (String, String)> {
-    build_case_noting(mapping, cells, file, locator, &mut Vec::new())
-}
-
-/// [`build_case`], pushing `(column, value)` for each non-empty value of an enumerated or
-/// numeric field (类型, 状态, 回访结果, 超期, 黄红牌, 点赞数 ...) that did not parse and so is
-/// left empty.
-pub fn build_case_noting(
     mapping: &Mapping,
     cells: &[Cell],
     file: &str,
@@ -323,7 +313,15 @@ pub struct Collector {
     duplicates: HashSet<String>,
     /// Values left empty because they did not parse, by column header in order of first
     /// sight: each distinct value with its first row and its count.
-    unparsed: Vec<(String, Vec<Unparsed>)>,
+    unparsed: Vec<(String, UnparsedValues)>,
+}
+
+/// The distinct values of one column that did not parse, in order of first sight, with an
+/// index by value (a mis-mapped free-text column can hold as many as there are rows).
+#[derive(Default)]
+struct UnparsedValues {
+    values: Vec<Unparsed>,
+    at: HashMap<String, usize>,
 }
 
 /// A value of one column that did not parse.
@@ -395,7 +393,7 @@ impl Collector {
     pub fn row(&mut self, mapping: &Mapping, cells: &[Cell], row: usize, locator: String) {
         self.count_read();
         let mut unparsed = Vec::new();
-        match build_case_noting(mapping, cells, &self.file, locator, &mut unparsed) {
+        match build_case(mapping, cells, &self.file, locator, &mut unparsed) {
             Ok(case) => {
                 for (i, value) in unparsed {
                     self.note_unparsed(mapping.header(i), value, &case.source.locator);
@@ -410,24 +408,27 @@ impl Collector {
         let pos = match self.unparsed.iter().position(|(h, _)| *h == header) {
             Some(p) => p,
             None => {
-                self.unparsed.push((header, Vec::new()));
+                self.unparsed.push((header, UnparsedValues::default()));
                 self.unparsed.len() - 1
             }
         };
-        let values = &mut self.unparsed[pos].1;
-        match values.iter_mut().find(|u| u.value == value) {
-            Some(u) => u.rows += 1,
-            None => values.push(Unparsed {
-                value,
-                first: locator.to_string(),
-                rows: 1,
-            }),
+        let column = &mut self.unparsed[pos].1;
+        match column.at.get(&value) {
+            Some(&k) => column.values[k].rows += 1,
+            None => {
+                column.at.insert(value.clone(), column.values.len());
+                column.values.push(Unparsed {
+                    value,
+                    first: locator.to_string(),
+                    rows: 1,
+                });
+            }
         }
     }
 
     /// The batch, with one warning per column whose values did not all parse.
     pub fn finish(mut self) -> Batch {
-        for (header, values) in std::mem::take(&mut self.unparsed) {
+        for (header, UnparsedValues { values, .. }) in std::mem::take(&mut self.unparsed) {
             let rows: usize = values.iter().map(|u| u.rows).sum();
             let mut shown: Vec<String> = values
                 .iter()
