@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{Months, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Months, NaiveDateTime};
 use clap::Args;
 use serde::Serialize;
 
@@ -83,19 +83,10 @@ impl Period {
 /// ([`YearMonth::parse`], [`parse_date_bound`]), so every command accepts the same forms.
 pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
     if let Some(m) = &args.month {
-        let ym = YearMonth::parse(m).with_context(|| format!("--month {m:?}"))?;
-        let start = NaiveDate::from_ymd_opt(ym.year, ym.month, 1)
-            .with_context(|| format!("--month {m:?}: no such month"))?;
-        let next = start
-            .checked_add_months(Months::new(1))
-            .with_context(|| format!("--month {m:?}: no month after it"))?;
-        return Ok(Some((
-            Period {
-                start: start.and_time(NaiveTime::MIN),
-                end: next.and_time(NaiveTime::MIN),
-            },
-            true,
-        )));
+        let (start, end) = YearMonth::parse(m)
+            .with_context(|| format!("--month {m:?}"))?
+            .range();
+        return Ok(Some((Period { start, end }, true)));
     }
     let bound = |s: &Option<String>, flag: &str, end: bool| {
         s.as_deref()

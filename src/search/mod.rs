@@ -259,6 +259,14 @@ pub fn build_search_query(store: &CaseStore, req: &SearchRequest) -> Result<Sear
 /// score larger than the BM25 gap to the top to enter the first page.
 pub const RESCORE_DEPTH: usize = 200;
 
+/// `limit` (at least 1) and `offset` clamped to the number of documents: no more matches
+/// than documents, so a huge `--limit` or `--offset` neither sizes a buffer nor overflows
+/// `offset + limit`.
+fn page(searcher: &tantivy::Searcher, limit: usize, offset: usize) -> (usize, usize) {
+    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+    (limit.clamp(1, docs.max(1)), offset.min(docs))
+}
+
 /// The exact number of matches of `q`, and its best `offset + limit` matches by score, the
 /// proximity clauses added to the BM25 score of the best [`RESCORE_DEPTH`] (or more)
 /// matches. A flat union of terms is ranked with block-max WAND and counted apart (without
@@ -269,10 +277,7 @@ pub fn ranked(
     limit: usize,
     offset: usize,
 ) -> Result<(usize, Vec<(f32, DocAddress)>)> {
-    // No more matches than documents: a huge `--limit` or `--offset` must not size a buffer.
-    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-    let limit = limit.clamp(1, docs.max(1));
-    let offset = offset.min(docs);
+    let (limit, offset) = page(searcher, limit, offset);
     let depth = if q.proximity.is_empty() {
         limit
     } else {
@@ -361,11 +366,7 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
     let q = build_search_query(store, req)?;
     let terms = &q.terms;
     let searcher = store.reader().searcher();
-    // Clamped to the number of documents, so that a huge `--limit` or `--offset` neither
-    // sizes a buffer nor overflows `offset + limit`.
-    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-    let limit = req.limit.clamp(1, docs.max(1));
-    let offset = req.offset.min(docs);
+    let (limit, offset) = page(&searcher, req.limit, req.offset);
     let (total_hits, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
         SortBy::Relevance => ranked(&searcher, &q, limit, offset)?,
         SortBy::Date => {
