@@ -14,6 +14,7 @@ pub mod hotspots;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod outfile;
 pub mod pipeline;
 pub mod report;
 pub mod search;

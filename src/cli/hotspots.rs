@@ -125,7 +125,7 @@ struct Output<'a> {
 }
 
 pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
-    let store = CaseStore::open(&args.index.index)?;
+    let store = CaseStore::open_existing(&args.index.index)?;
     let period = period_of(&args)?;
     // A bounded period reads its own cases and the previous period's, not the whole store.
     let all = match period {

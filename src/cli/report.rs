@@ -52,7 +52,7 @@ fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
                 args.index.index.display()
             );
         }
-        let store = CaseStore::open(&args.index.index)?;
+        let store = CaseStore::open_existing(&args.index.index)?;
         // The report reads the month, the month before and the same month a year earlier
         // (counted by received date, else closing date, else a document's period).
         let loaded = if args.by_closed {
@@ -110,6 +110,22 @@ fn merge_by_id(cases: Vec<Case>) -> Vec<Case> {
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let month = YearMonth::parse(&args.month)?;
     let format = Format::parse(&args.format)?;
+    let out = match (&args.out, format.is_text() && format != Format::Html) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => Some(PathBuf::from(format!(
+            "report-{month}.{}",
+            format.extension()
+        ))),
+    };
+    let protected = crate::outfile::Protected {
+        inputs: args.input.clone(),
+        dirs: vec![args.index.index.clone()],
+    };
+    if let Some(path) = &out {
+        // Refused before the cases are read, not after the work.
+        crate::outfile::check_target(path, &protected)?;
+    }
     let cases = load_cases(&args)?;
     let opts = ReportOptions {
         title: args.title.clone().filter(|t| !t.trim().is_empty()),
@@ -130,18 +146,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         );
     }
     let bytes = report::render(&built, format)?;
-    let out = match (&args.out, format.is_text() && format != Format::Html) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => None,
-        (None, false) => Some(PathBuf::from(format!(
-            "report-{month}.{}",
-            format.extension()
-        ))),
-    };
     match out {
         Some(path) => {
-            std::fs::write(&path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::outfile::write(&path, &bytes, &protected)?;
             eprintln!(
                 "hotline: wrote {} ({} work orders, {} bytes)",
                 path.display(),

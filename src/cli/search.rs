@@ -140,13 +140,7 @@ fn filters(a: &SearchArgs) -> Result<Filters> {
 }
 
 fn open_store(index: &IndexArgs) -> Result<CaseStore> {
-    if !index.index.join("meta.json").exists() {
-        bail!(
-            "no case index in {} (run `hotline ingest FILE` first, or pass --index DIR)",
-            index.index.display()
-        );
-    }
-    CaseStore::open(&index.index)
+    CaseStore::open_existing(&index.index)
 }
 
 pub fn run(args: SearchArgs) -> Result<ExitCode> {

@@ -218,7 +218,7 @@ fn write_model(model: &LinearModel, path: &Path) -> Result<usize> {
         }
     }
     let bytes = model.to_bytes();
-    std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::outfile::write(path, &bytes, &crate::outfile::Protected::default())?;
     Ok(bytes.len())
 }
 
@@ -642,7 +642,7 @@ fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
 const RETAG_STEP: usize = 1_000;
 
 pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
-    let store = CaseStore::open(&args.index.index)?;
+    let store = CaseStore::open_existing(&args.index.index)?;
     let t = Instant::now();
     // the lock first: an ingest committing between the read and the writes would otherwise
     // be overwritten with the cases as they were read

@@ -183,7 +183,7 @@ impl CaseStore {
     pub fn open_existing(dir: &Path) -> Result<CaseStore> {
         if !dir.join("meta.json").is_file() {
             anyhow::bail!(
-                "no case index in {} (run `hotline ingest FILE... --index {}` first)",
+                "在 {} 没有案件库（no case index there）：先运行 `hotline ingest FILE... --index {}`，或检查 --index",
                 dir.display(),
                 dir.display()
             );

@@ -130,6 +130,26 @@ pub fn excel_serial(v: f64) -> Option<NaiveDateTime> {
     base.checked_add_signed(Duration::seconds(secs))
 }
 
+/// The first date a work order can plausibly carry (12345 hotlines date from the 1990s;
+/// an earlier date is an Excel serial of 0, a negative number or a typo).
+pub const PLAUSIBLE_FROM: &str = "1990-01-01";
+
+/// The last plausible date: the end of next year (a deadline may lie ahead).
+pub fn plausible_until() -> NaiveDateTime {
+    use chrono::Datelike;
+    let next = chrono::Local::now().year() + 1;
+    NaiveDate::from_ymd_opt(next, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// True for a date from [`PLAUSIBLE_FROM`] to [`plausible_until`]: outside that, a cell is a
+/// corrupt serial (`1e300` → 9999-12-31, `0` → 1899-12-31) and would make fake months.
+pub fn plausible_date(d: NaiveDateTime) -> bool {
+    let from = NaiveDate::from_ymd_opt(1990, 1, 1).map(|d| d.and_time(NaiveTime::MIN));
+    from.is_some_and(|f| d >= f) && d <= plausible_until()
+}
+
 /// A Unix epoch in seconds, read in China Standard Time (UTC+8), where the hotlines are.
 fn epoch_seconds(secs: i64) -> Option<NaiveDateTime> {
     chrono::DateTime::from_timestamp(secs + 8 * 3600, 0).map(|d| d.naive_utc())

@@ -327,6 +327,36 @@ pub fn find_header(
     }
 }
 
+/// One warning per header that occurs more than once: only one of its columns is read.
+fn duplicate_headers(headers: &[String], norm: &[String], fields: &[Option<Field>]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (i, h) in norm.iter().enumerate() {
+        if h.is_empty() || norm[..i].contains(h) {
+            continue;
+        }
+        let cols: Vec<usize> = (i..norm.len()).filter(|&j| norm[j] == *h).collect();
+        if cols.len() < 2 {
+            continue;
+        }
+        let read = cols.iter().find(|&&j| fields[j].is_some());
+        let numbers: Vec<String> = cols.iter().map(|j| (j + 1).to_string()).collect();
+        warnings.push(match read {
+            Some(&j) => format!(
+                "重复的列名 `{}`（第 {} 列）：只读取第 {} 列，其余忽略",
+                headers[i],
+                numbers.join("、"),
+                j + 1
+            ),
+            None => format!(
+                "重复的列名 `{}`（第 {} 列），均未使用",
+                headers[i],
+                numbers.join("、")
+            ),
+        });
+    }
+    warnings
+}
+
 /// Which field each column fills (`None`: ignored), decided once per file.
 #[derive(Debug, Clone)]
 pub struct Mapping {
@@ -406,6 +436,7 @@ impl Mapping {
                 taken.push(field);
             }
         }
+        warnings.extend(duplicate_headers(headers, &norm, &fields));
         Ok(Mapping {
             headers: headers.to_vec(),
             fields,

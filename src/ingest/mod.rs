@@ -79,7 +79,15 @@ impl ReadOptions {
                 let (f, c) = a
                     .split_once('=')
                     .with_context(|| format!("--map {a}: expected FIELD=列名"))?;
-                Ok((f.trim().to_string(), c.trim().to_string()))
+                let f = f.trim();
+                if headers::Field::parse(f).is_none() {
+                    let known: Vec<&str> = headers::Field::ALL.iter().map(|f| f.name()).collect();
+                    anyhow::bail!(
+                        "--map {a}: unknown field `{f}` (fields: {})",
+                        known.join(", ")
+                    );
+                }
+                Ok((f.to_string(), c.trim().to_string()))
             })
             .collect()
     }

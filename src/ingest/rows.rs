@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use chrono::NaiveDateTime;
 use regex::Regex;
 
-use super::dates::{excel_serial, parse_datetime, BadDate};
+use super::dates::{
+    excel_serial, parse_datetime, plausible_date, plausible_until, BadDate, PLAUSIBLE_FROM,
+};
 use super::headers::{Field, Mapping};
 use super::{Batch, Reject};
 use crate::model::{Card, Case, Kind, Satisfaction, Source, Status};
@@ -78,19 +80,22 @@ fn opt_text(cell: &Cell) -> Option<String> {
     }
 }
 
+/// A count (点赞数, 踩数) that is a whole number from 0 to `u32::MAX`; anything else (negative,
+/// fractional, not finite, too large) is no count at all, never clamped to the nearest one.
+pub fn count_of(v: f64) -> Option<u32> {
+    (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX)).then_some(v as u32)
+}
+
 fn parse_count(cell: &Cell) -> Option<u32> {
     match cell {
-        Cell::Number(v) if *v >= 0.0 => Some(*v as u32),
+        Cell::Number(v) => count_of(*v),
         Cell::Int(i) => u32::try_from(*i).ok(),
         _ => {
             let t = cell.text();
             let t = clean(&t);
-            t.parse::<u32>().ok().or_else(|| {
-                t.parse::<f64>()
-                    .ok()
-                    .filter(|v| *v >= 0.0)
-                    .map(|v| v as u32)
-            })
+            t.parse::<u32>()
+                .ok()
+                .or_else(|| t.parse::<f64>().ok().and_then(count_of))
         }
     }
 }
@@ -140,7 +145,17 @@ fn noted<T>(
     v
 }
 
-fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
+/// [`parse_date_value`], then [`plausible_date`]: a date outside 1990 .. next year is an
+/// error, told apart from an unparseable one.
+fn parse_date_cell(cell: &Cell) -> Result<Option<NaiveDateTime>, Option<NaiveDateTime>> {
+    match parse_date_value(cell) {
+        Ok(Some(d)) if !plausible_date(d) => Err(Some(d)),
+        Ok(v) => Ok(v),
+        Err(BadDate) => Err(None),
+    }
+}
+
+fn parse_date_value(cell: &Cell) -> Result<Option<NaiveDateTime>, BadDate> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::DateTime(d) => Ok(Some(*d)),
@@ -234,18 +249,29 @@ pub fn build_case(
         let Some(field) = *field else { continue };
         let cell = cells.get(i).unwrap_or(&empty);
         if field.is_date() {
-            let Ok(value) = parse_date_cell(cell) else {
-                date_error.get_or_insert_with(|| {
-                    (
-                        field.name().to_string(),
-                        format!(
-                            "unparseable date `{}` in column `{}`",
-                            cell.text(),
-                            mapping.header(i)
-                        ),
-                    )
-                });
-                continue;
+            let value = match parse_date_cell(cell) {
+                Ok(v) => v,
+                Err(out_of_range) => {
+                    date_error.get_or_insert_with(|| {
+                        let reason = match out_of_range {
+                            Some(d) => format!(
+                                "implausible date `{}` ({}) in column `{}`: outside {} .. {}",
+                                cell.text(),
+                                d.format("%Y-%m-%d"),
+                                mapping.header(i),
+                                PLAUSIBLE_FROM,
+                                plausible_until().format("%Y-%m-%d")
+                            ),
+                            None => format!(
+                                "unparseable date `{}` in column `{}`",
+                                cell.text(),
+                                mapping.header(i)
+                            ),
+                        };
+                        (field.name().to_string(), reason)
+                    });
+                    continue;
+                }
             };
             match field {
                 Field::ReceivedAt => case.received_at = value,

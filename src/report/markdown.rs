@@ -4,8 +4,36 @@
 use super::outline::{outline, Block, Table};
 use super::MonthlyReport;
 
+/// Case-derived text made inert for a Markdown renderer: no raw HTML (`<script>`,
+/// `<img onerror=…>`), no links or images (`[点我](javascript:…)`, `![x](http://…)`), no code
+/// spans, and no `javascript:` scheme a renderer could autolink. Markdown punctuation is
+/// backslash-escaped (it renders as itself); angle brackets become entities.
+pub fn inert(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if rest.len() >= 11 && rest.as_bytes()[..11].eq_ignore_ascii_case(b"javascript:") {
+            out.push_str(&rest[..10]);
+            out.push_str("\\:");
+            rest = &rest[11..];
+            continue;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' | ']' | '(' | ')' | '!' | '`' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    inert(s).replace('|', "\\|").replace('\n', " ")
 }
 
 fn table(t: &Table, out: &mut String) {
@@ -58,13 +86,13 @@ pub fn render(report: &MonthlyReport) -> String {
         }
         in_list = is_item;
         match block {
-            Block::Title(t) => out.push_str(&format!("# {t}\n\n")),
-            Block::Subtitle(t) => out.push_str(&format!("{t}\n\n")),
-            Block::Heading1(t) => out.push_str(&format!("## {t}\n\n")),
-            Block::Heading2(t) => out.push_str(&format!("### {t}\n\n")),
-            Block::Para(t) => out.push_str(&format!("{t}\n\n")),
-            Block::Item(t) => out.push_str(&format!("- {t}\n")),
-            Block::Note(t) => out.push_str(&format!("> {t}\n\n")),
+            Block::Title(t) => out.push_str(&format!("# {}\n\n", inert(&t))),
+            Block::Subtitle(t) => out.push_str(&format!("{}\n\n", inert(&t))),
+            Block::Heading1(t) => out.push_str(&format!("## {}\n\n", inert(&t))),
+            Block::Heading2(t) => out.push_str(&format!("### {}\n\n", inert(&t))),
+            Block::Para(t) => out.push_str(&format!("{}\n\n", inert(&t))),
+            Block::Item(t) => out.push_str(&format!("- {}\n", inert(&t))),
+            Block::Note(t) => out.push_str(&format!("> {}\n\n", inert(&t))),
             Block::Chart(_) => {}
             Block::Table(t) => {
                 table(&t, &mut out);
@@ -76,4 +104,26 @@ pub fn render(report: &MonthlyReport) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn html_links_and_images_are_inert() {
+        assert_eq!(
+            inert("<script>alert(1)</script>"),
+            "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+        );
+        assert_eq!(
+            inert("[点我](JavaScript:x)"),
+            "\\[点我\\]\\(JavaScript\\:x\\)"
+        );
+        assert_eq!(
+            inert("![x](http://e.cn/a.png)"),
+            "\\!\\[x\\]\\(http://e.cn/a.png\\)"
+        );
+        assert_eq!(inert("路灯不亮（已报修）"), "路灯不亮（已报修）");
+    }
 }
