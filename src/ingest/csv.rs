@@ -171,6 +171,128 @@ fn field_count_error(
     None
 }
 
+/// The fields of one line read alone (quotes respected within the line).
+fn fields_of_line(line: &[u8], delimiter: u8) -> Option<csv::ByteRecord> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line);
+    r.byte_records().next()?.ok()
+}
+
+/// True when a line inside a quoted field would make a record of its own: exactly as many
+/// fields as the header and, when a column maps to the received date, a date (or nothing)
+/// there. A narrative's own line breaks rarely hold that many delimiters, and its clauses
+/// are no dates.
+fn looks_like_record(line: &[u8], mapping: &Mapping, delimiter: u8) -> bool {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return false;
+    }
+    let Some(fields) = fields_of_line(line, delimiter) else {
+        return false;
+    };
+    if fields.len() < 2 || fields.len() != mapping.headers.len() {
+        return false;
+    }
+    match mapping.column(super::headers::Field::ReceivedAt) {
+        Some(i) => {
+            let v = String::from_utf8_lossy(fields.get(i).unwrap_or_default());
+            super::dates::parse_datetime(&v).is_ok()
+        }
+        None => true,
+    }
+}
+
+/// The column whose quoted field spans lines that look like records (an unclosed quote that
+/// swallowed the rows after it), if any.
+fn swallowing_column(rec: &csv::ByteRecord, mapping: &Mapping, delimiter: u8) -> Option<usize> {
+    rec.iter().position(|f| {
+        f.split(|&b| b == b'\n')
+            .skip(1)
+            .any(|l| looks_like_record(l.strip_suffix(b"\r").unwrap_or(l), mapping, delimiter))
+    })
+}
+
+/// The raw lines of a record from its start in `body` (`lines` of them).
+fn raw_lines<'b>(rec: &csv::ByteRecord, body: &'b [u8], lines: usize) -> Vec<&'b [u8]> {
+    let start = rec.position().map_or(0, |p| p.byte() as usize);
+    let mut rest = body.get(start..).unwrap_or_default();
+    // The reader's position may be before the blank lines it skipped.
+    while let [b'\r' | b'\n', tail @ ..] = rest {
+        rest = tail;
+    }
+    rest.split(|&b| b == b'\n')
+        .take(lines)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect()
+}
+
+/// Reads a record an unclosed quote in column `column` ran over many lines again, one line at
+/// a time: the line with the stray quote is rejected, each following line that is a record
+/// is read as its own row, any other is rejected by its row. Returns the rows used.
+#[allow(clippy::too_many_arguments)]
+fn recover_lines(
+    col: &mut Collector,
+    rec: &csv::ByteRecord,
+    body: &[u8],
+    det: &super::encoding::Detected,
+    mapping: &Mapping,
+    delimiter: u8,
+    column: usize,
+    row: usize,
+) -> usize {
+    let newlines: usize = rec
+        .iter()
+        .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+        .sum();
+    let mut lines = raw_lines(rec, body, newlines + 1);
+    while lines.len() > 1 && lines[lines.len() - 1].iter().all(u8::is_ascii_whitespace) {
+        lines.pop();
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let r = row + i;
+        if i > 0 && line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        col.count_read();
+        if i == 0 {
+            col.reject(
+                r,
+                mapping.field_name(column),
+                format!(
+                    "unclosed quote in column `{}`: its field ran on over the next {} lines, \
+                     which are read as rows of their own",
+                    mapping.header(column),
+                    lines.len() - 1
+                ),
+            );
+            continue;
+        }
+        let fields = fields_of_line(line, delimiter);
+        let cells: Option<Vec<Cell>> = fields
+            .as_ref()
+            .filter(|_| looks_like_record(line, mapping, delimiter))
+            .and_then(|f| {
+                f.iter()
+                    .map(|v| det.decode(v).map(|s| Cell::Text(s.into_owned())))
+                    .collect()
+            });
+        match cells {
+            Some(cells) => col.row_counted(mapping, &cells, r, format!("row {r}")),
+            None => col.reject(
+                r,
+                mapping.field_name(column),
+                format!(
+                    "line swallowed by the unclosed quote of row {row} (column `{}`) and not a row of its own",
+                    mapping.header(column)
+                ),
+            ),
+        }
+    }
+    lines.len()
+}
+
 /// Reads a delimited file held in `bytes`.
 pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     let detected = detect(bytes);
@@ -178,10 +300,11 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
     col.set_encoding(detected.name());
     let (body, det) = detected.body(bytes);
     let body: &[u8] = &body;
+    let delimiter = sniff_delimiter(body);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(body))
+        .delimiter(delimiter)
         .from_reader(body);
     let mut records = reader.byte_records();
     let mut rows = RowCounter::default();
@@ -216,6 +339,11 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         };
         let row = rows.row_of(&rec, body);
         if is_blank(&rec) {
+            continue;
+        }
+        if let Some(column) = swallowing_column(&rec, &mapping, delimiter) {
+            let used = recover_lines(&mut col, &rec, body, &det, &mapping, delimiter, column, row);
+            rows.row += used.saturating_sub(1);
             continue;
         }
         if let Some((field, reason)) = field_count_error(&rec, &mapping, row) {
@@ -286,13 +414,20 @@ mod tests {
         let text =
             "编号,诉求内容,承办单位\nA1,\"路灯不亮,城管局\nA2,井盖丢失,城管局\nA3,停水,水务局\n";
         let b = read_csv("q.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
-        assert!(b.cases.is_empty());
-        assert_eq!((b.read, b.rejects.len()), (1, 1));
+        // The line with the stray quote is rejected, the rows it swallowed are read again.
+        let got: Vec<(&str, &str)> = b
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.source.locator.as_str()))
+            .collect();
+        assert_eq!(got, [("A2", "row 3"), ("A3", "row 4")]);
+        assert_eq!((b.read, b.rejects.len()), (3, 1));
         let r = &b.rejects[0];
         assert_eq!((r.row, r.field.as_str()), (2, "narrative"));
         assert!(
-            r.reason
-                .contains("spans 3 lines: an unclosed quote swallowed the 2 lines after it?"),
+            r.reason.contains(
+                "unclosed quote in column `诉求内容`: its field ran on over the next 2 lines"
+            ),
             "{}",
             r.reason
         );

@@ -84,10 +84,46 @@ fn line_validity(bytes: &[u8], enc: &'static Encoding) -> (usize, usize) {
     (ok, bad)
 }
 
+/// UTF-16 without a byte-order mark: the ASCII of a delimited file or a report (delimiters,
+/// line breaks, digits) puts a zero byte in every other position, on one side only; the
+/// sample must also decode without errors.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(1 << 16) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let zeros_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    let encoding = if odd * 10 >= pairs && even * 20 < odd {
+        UTF_16LE
+    } else if even * 10 >= pairs && odd * 20 < even {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    // At most one error: the sample's cut may split a surrogate pair.
+    let (text, _) = encoding.decode_without_bom_handling(sample);
+    (text.matches('\u{fffd}').count() <= 1).then_some(encoding)
+}
+
 /// Detects the encoding of a whole file's bytes.
 pub fn detect(bytes: &[u8]) -> Detected {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return Detected { encoding, bom_len };
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        return Detected {
+            encoding,
+            bom_len: 0,
+        };
     }
     if std::str::from_utf8(bytes).is_ok() {
         return Detected {

@@ -611,6 +611,7 @@ pub fn read_report(file: &str, bytes: &[u8]) -> Result<Batch> {
     let mut emergencies = 0;
     let mut citations = 0;
     let mut hotspots = 0;
+    let mut headings = 0;
     // The open hotspot item: title, description paragraphs, first paragraph.
     let mut hot: Option<(String, Vec<String>, Para)> = None;
     // The open typical case: number, text, first paragraph.
@@ -643,6 +644,7 @@ pub fn read_report(file: &str, bytes: &[u8]) -> Result<Batch> {
             .map(|c| c[1].trim().to_string())
             .or_else(|| (para.heading && !ITEM.is_match(t)).then(|| t.to_string()));
         if let Some(title) = section_title {
+            headings += 1;
             flush_hot(&mut ex, &mut hot, &section, &mut hotspots);
             flush_typical(&mut ex, &mut typical, &section);
             section = title;
@@ -696,7 +698,17 @@ pub fn read_report(file: &str, bytes: &[u8]) -> Result<Batch> {
     }
     flush_hot(&mut ex, &mut hot, &section, &mut hotspots);
     flush_typical(&mut ex, &mut typical, &section);
-    Ok(ex.col.finish())
+    let mut batch = ex.col.finish();
+    if batch.cases.is_empty() && batch.rejects.is_empty() {
+        batch.warnings.push(if headings == 0 {
+            format!(
+                "{file}: 没有找到任何章节标题（如“一、基本情况”“# 热点问题”），未读出案件：不是月度报告？"
+            )
+        } else {
+            format!("{file}: {headings} 个章节标题下未读出案件")
+        });
+    }
+    Ok(batch)
 }
 
 #[cfg(test)]

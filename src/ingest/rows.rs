@@ -340,6 +340,9 @@ pub struct Collector {
     /// Values left empty because they did not parse, by column header in order of first
     /// sight: each distinct value with its first row and its count.
     unparsed: Vec<(String, UnparsedValues)>,
+    /// Rows whose cells held NUL bytes (removed), and the first of them.
+    nul_rows: usize,
+    first_nul: Option<String>,
 }
 
 /// The distinct values of one column that did not parse, in order of first sight, with an
@@ -369,6 +372,8 @@ impl Collector {
             index: HashMap::new(),
             duplicates: HashSet::new(),
             unparsed: Vec::new(),
+            nul_rows: 0,
+            first_nul: None,
         }
     }
 
@@ -418,6 +423,29 @@ impl Collector {
     /// Builds and adds the case of one row, or rejects it.
     pub fn row(&mut self, mapping: &Mapping, cells: &[Cell], row: usize, locator: String) {
         self.count_read();
+        self.row_counted(mapping, cells, row, locator);
+    }
+
+    /// [`Collector::row`] for a row already counted as read.
+    pub fn row_counted(&mut self, mapping: &Mapping, cells: &[Cell], row: usize, locator: String) {
+        let stripped;
+        let cells = if cells
+            .iter()
+            .any(|c| matches!(c, Cell::Text(t) if t.contains('\0')))
+        {
+            self.nul_rows += 1;
+            self.first_nul.get_or_insert_with(|| locator.clone());
+            stripped = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => Cell::Text(t.replace('\0', "")),
+                    c => c.clone(),
+                })
+                .collect::<Vec<_>>();
+            &stripped[..]
+        } else {
+            cells
+        };
         let mut unparsed = Vec::new();
         match build_case(mapping, cells, &self.file, locator, &mut unparsed) {
             Ok(case) => {
@@ -454,6 +482,12 @@ impl Collector {
 
     /// The batch, with one warning per column whose values did not all parse.
     pub fn finish(mut self) -> Batch {
+        if let Some(first) = self.first_nul.take() {
+            self.batch.warnings.push(format!(
+                "{}: NUL bytes removed from {} row(s) (first: {first}): a binary or corrupt export?",
+                self.file, self.nul_rows
+            ));
+        }
         for (header, UnparsedValues { values, .. }) in std::mem::take(&mut self.unparsed) {
             let rows: usize = values.iter().map(|u| u.rows).sum();
             let mut shown: Vec<String> = values
