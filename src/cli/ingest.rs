@@ -70,7 +70,15 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
                 .join(", ")
         );
     }
-    let report = ingest_paths(&store, &files, &opts)?;
+    let before = store.len();
+    let report = match ingest_paths(&store, &files, &opts) {
+        Ok(r) => r,
+        Err(e) if crate::index::is_disk_full(&e, &args.index.index) => {
+            drop(store);
+            return Err(disk_full(&args.index.index, before, &e));
+        }
+        Err(e) => return Err(e),
+    };
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
@@ -87,6 +95,23 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The error of an ingest stopped by a full disk: what the store still holds (its last
+/// commit, read again from the directory) and how to finish.
+fn disk_full(dir: &std::path::Path, before: u64, e: &anyhow::Error) -> anyhow::Error {
+    let held = CaseStore::open_existing(dir).map(|s| s.len());
+    let state = match held {
+        Ok(n) => format!(
+            "案件库仍是上一次提交的状态：{n} 件案件（本次运行已提交 {} 件）",
+            n.saturating_sub(before)
+        ),
+        Err(_) => "案件库无法读取".to_string(),
+    };
+    anyhow::anyhow!(
+        "磁盘已满（{}）：本次导入没有全部提交。{state}；腾出空间后重新运行同一命令即可补齐（已提交的案件不会重复导入）。（{e:#}）",
+        dir.display()
+    )
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error.

@@ -139,6 +139,22 @@ pub fn hash64(content_hash: &str) -> u64 {
         })
 }
 
+/// True when `e` comes from a full disk under `dir`: an `ENOSPC` / storage-full I/O error in
+/// its chain, or a writer that died (tantivy's "index writer was killed") while the disk has
+/// next to no space left.
+pub fn is_disk_full(e: &anyhow::Error, dir: &Path) -> bool {
+    let enospc = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(28)
+        }) || c.to_string().contains("os error 28")
+    });
+    if enospc {
+        return true;
+    }
+    let killed = e.chain().any(|c| c.to_string().contains("killed"));
+    killed && fs2::available_space(dir).is_ok_and(|free| free < 16 << 20)
+}
+
 /// What an upsert did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct UpsertSummary {
