@@ -189,17 +189,21 @@ pub fn render_table(hotspots: &[Hotspot], cases: &HashMap<&str, &Case>, total: u
         total,
         hotspots.len()
     ));
-    out.push_str("排名  热度     件数  诉求人  点赞  重复  时间范围                 热点\n");
+    // 重复件: copies of a letter, not counted in 件数; 再次反映: repeat complaints.
+    out.push_str(
+        "排名  热度     件数  重复件  诉求人  点赞  再次反映  时间范围                 热点\n",
+    );
     let day = |t: Option<NaiveDateTime>| {
         t.map(|t| t.date().to_string())
             .unwrap_or_else(|| "?".into())
     };
     for h in hotspots {
         out.push_str(&format!(
-            "{:<5} {:<8.2} {:<5} {:<7} {:<5} {:<5} {} ~ {}  {}\n",
+            "{:<5} {:<8.2} {:<5} {:<7} {:<7} {:<5} {:<9} {} ~ {}  {}\n",
             h.rank,
             h.heat,
             h.case_count,
+            h.duplicates,
             h.distinct_users,
             h.likes,
             h.repeats,

@@ -8,6 +8,10 @@
 //! (a verb of complaining, a preposition, a particle, punctuation, a district marker).
 //! Anonymised and real district markers (A市, A5区, A7县, 西地省) are cut out first and
 //! reported separately, because they are too coarse to identify a hotspot.
+//!
+//! A group of people with a policy problem (人才 with 购房补贴, 退役军人 with 安置) is a
+//! subject like a place: a group name of `models/hotspot_groups.txt` with a policy word of
+//! `models/hotspot_policies.txt` in the same clause is reported among the places.
 
 use std::sync::LazyLock;
 
@@ -346,8 +350,26 @@ const GENERIC_TAILS: &[&str] = &[
     "线路", "道路", "马路", "公路", "出路", "沿路", "政府", "学生", "入园", "进城",
 ];
 
+/// Groups of people a policy letter is about, longest first.
+const GROUPS: &str = include_str!("../../models/hotspot_groups.txt");
+/// Policy and benefit words that make a group the subject of a letter.
+const POLICIES: &str = include_str!("../../models/hotspot_policies.txt");
+
+fn word_list(text: &'static str) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    v.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+    v
+}
+
 /// The word lists as hashed sets (the extractor looks every token up).
 struct Lists {
+    /// Group names, longest first.
+    groups: Vec<&'static str>,
+    policies: Vec<&'static str>,
     boundary_words: FxHashSet<&'static str>,
     generic: FxHashSet<&'static str>,
     /// Last characters of the suffixes: a token ending otherwise has no suffix.
@@ -355,6 +377,8 @@ struct Lists {
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
+    groups: word_list(GROUPS),
+    policies: word_list(POLICIES),
     boundary_words: BOUNDARY_WORDS.iter().copied().collect(),
     generic: GENERIC.iter().copied().collect(),
     suffix_ends: SUFFIXES.iter().filter_map(|s| s.chars().last()).collect(),
@@ -444,6 +468,9 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
         }
         push_unique(&mut out.places, &name);
     }
+    for g in policy_groups(lists, text) {
+        push_unique(&mut out.places, g);
+    }
     // 魅力之城小区 and 魅力之城 both found: keep the shorter core once.
     let places = out.places.clone();
     out.places.retain(|p| {
@@ -451,6 +478,23 @@ pub fn extract_tagged(text: &str, words: &[(&str, &str)]) -> Entities {
             .iter()
             .any(|q| q != p && p.starts_with(q.as_str()) && is_estate_tail(&p[q.len()..]))
     });
+    out
+}
+
+/// The groups of people named with a policy word in the same clause, in order.
+fn policy_groups(lists: &Lists, text: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for clause in text.split(|c: char| "，。！？；：,.!?;:\n".contains(c)) {
+        if !lists.policies.iter().any(|p| clause.contains(p)) {
+            continue;
+        }
+        // The longest group name the clause holds (引进人才 before 人才).
+        if let Some(g) = lists.groups.iter().find(|g| clause.contains(**g)) {
+            if !out.contains(g) {
+                out.push(g);
+            }
+        }
+    }
     out
 }
 
@@ -524,6 +568,18 @@ mod tests {
         assert!(p.contains(&"幸福里".to_string()), "{p:?}");
         let p = places("关于伊景园滨河苑捆绑销售车位的维权投诉");
         assert!(p.iter().any(|x| x.contains("滨河苑")), "{p:?}");
+    }
+
+    #[test]
+    fn a_group_with_a_policy_problem_is_a_subject() {
+        let p = places("在A市买公寓能享受人才新政购房补贴吗？");
+        assert_eq!(p, vec!["人才".to_string()]);
+        let p = places("退役军人安置政策何时落实");
+        assert!(p.contains(&"退役军人".to_string()), "{p:?}");
+        // A group named without a policy word is not a subject.
+        assert!(places("A市26路公汽站台标有人才市场站")
+            .iter()
+            .all(|p| p != "人才"));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! threshold, average-linkage merging, in parallel with rayon) → per cluster the statistics,
 //! the [`label`] (place + problem), the [`heat`] index and the [`repeats`] count.
 
+pub mod bounds;
 pub mod cluster;
+pub mod dedupe;
 pub mod entities;
 pub mod heat;
 pub mod label;
@@ -58,6 +60,13 @@ pub struct Hotspot {
     /// How many of its cases repeat an earlier case (see [`mark_repeats`]).
     #[serde(default)]
     pub repeats: usize,
+    /// Copies of its letters (the same or a nearly the same text again, see [`dedupe`]):
+    /// not in `case_count` nor `case_ids`.
+    #[serde(default)]
+    pub duplicates: usize,
+    /// The ids of those copies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_ids: Vec<String>,
     /// Matching cases in the previous period, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_count: Option<usize>,
@@ -70,7 +79,7 @@ pub struct HotspotParams {
     pub top: usize,
     /// Cases of the previous period, for the growth term of the heat index.
     pub previous: Vec<Case>,
-    /// A hotspot has at least this many cases.
+    /// A hotspot has at least this many distinct letters (duplicates not counted).
     pub min_cases: usize,
     pub vectorize: VectorizeParams,
     pub cluster: ClusterParams,
@@ -81,7 +90,7 @@ impl Default for HotspotParams {
         HotspotParams {
             top: 10,
             previous: Vec::new(),
-            min_cases: 2,
+            min_cases: 3,
             vectorize: VectorizeParams::default(),
             cluster: ClusterParams::default(),
         }
@@ -91,8 +100,29 @@ impl Default for HotspotParams {
 /// Least cosine between a previous-period case and a hotspot's centroid to count it.
 const PREVIOUS_MIN_SIM: f32 = 0.5;
 
-/// The period's hotspots, hottest first (`params.top` of them; 0 = all).
+/// The period's hotspots, hottest first (`params.top` of them; 0 = all). Duplicate letters
+/// (see [`dedupe`]) are clustered once, through their earliest copy.
 pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
+    let kept = dedupe::duplicate_of(cases);
+    let mut copies: FxHashMap<usize, Vec<&Case>> = FxHashMap::default();
+    for (i, &k) in kept.iter().enumerate() {
+        if k != i {
+            copies.entry(k).or_default().push(&cases[i]);
+        }
+    }
+    let mut distinct: Vec<Case> = Vec::with_capacity(cases.len() - copies.len());
+    let mut copies_of: Vec<Vec<&Case>> = Vec::with_capacity(distinct.capacity());
+    for (i, c) in cases.iter().enumerate() {
+        if kept[i] == i {
+            distinct.push(c.clone());
+            copies_of.push(copies.remove(&i).unwrap_or_default());
+        }
+    }
+    find_distinct(&distinct, &copies_of, params)
+}
+
+/// [`find_hotspots`] over distinct letters; `copies[i]` are the duplicates of `cases[i]`.
+fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) -> Vec<Hotspot> {
     if cases.is_empty() {
         return Vec::new();
     }
@@ -116,7 +146,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
     let mut hotspots: Vec<Draft> = clusters
         .par_iter()
         .filter(|m| m.len() >= params.min_cases.max(1))
-        .map(|members| build(cases, &vectors, members, &repeat_ids, period))
+        .map(|members| build(cases, copies, &vectors, members, &repeat_ids, period))
         .collect();
     sort_by_heat(&mut hotspots);
     timer.stage("build");
@@ -165,7 +195,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         .map(|d| {
             let mut h = d.hotspot;
             let lab = label::label(&vectors, &d.central_first);
-            h.label = lab.label;
+            h.label = whole_words(&lab, cases, &d.central_first, h.topic.as_deref());
             h.place = lab.place;
             h.problem = lab.problem;
             h.keywords = lab.keywords;
@@ -248,6 +278,57 @@ fn previous_candidates<'a>(
             mass.iter().any(|&m| m >= bound)
         })
         .collect()
+}
+
+/// Members whose texts a label is checked against (the most central).
+const LABEL_TEXTS: usize = 60;
+
+/// The label, or a part of it, that starts and ends on word boundaries of the member texts
+/// (see [`bounds`]), widened to whole words where needed; else the topic's name.
+fn whole_words(
+    lab: &label::Label,
+    cases: &[Case],
+    members: &[usize],
+    topic: Option<&str>,
+) -> String {
+    let texts: Vec<&str> = members
+        .iter()
+        .take(LABEL_TEXTS)
+        .flat_map(|&i| {
+            [
+                cases[i].title.as_deref().unwrap_or(""),
+                cases[i].narrative.as_str(),
+            ]
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let without_district = label::join_parts(
+        [lab.place.as_deref(), lab.problem.as_deref()]
+            .into_iter()
+            .flatten(),
+    );
+    let candidates = [
+        Some(lab.label.clone()),
+        Some(without_district),
+        lab.place.clone(),
+        lab.problem.clone(),
+    ];
+    for c in candidates
+        .iter()
+        .flatten()
+        .filter(|c| c.chars().count() >= 2)
+    {
+        if bounds::is_bounded(c, &texts) {
+            return c.clone();
+        }
+        if let Some(s) = bounds::snap(c, &texts) {
+            return s;
+        }
+    }
+    match topic {
+        Some(t) => crate::report::topic_name(t).to_string(),
+        None => lab.label.clone(),
+    }
 }
 
 /// A hotspot before its label: its statistics, normalised centroid and members (most
@@ -370,6 +451,7 @@ fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> he
 /// One hotspot from a cluster, without its label.
 fn build(
     cases: &[Case],
+    copies: &[Vec<&Case>],
     vectors: &vectorize::Vectors,
     members: &[usize],
     repeat_ids: &HashSet<String>,
@@ -390,8 +472,11 @@ fn build(
     let central_first: Vec<usize> = central.iter().map(|x| x.1).collect();
     let mut users: HashSet<&str> = HashSet::new();
     let mut anonymous = 0;
-    for &i in members {
-        match cases[i].user.as_deref().filter(|u| !u.trim().is_empty()) {
+    let everyone = members
+        .iter()
+        .flat_map(|&i| std::iter::once(&cases[i]).chain(copies[i].iter().copied()));
+    for c in everyone.clone() {
+        match c.user.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(u) => {
                 users.insert(u);
             }
@@ -419,6 +504,11 @@ fn build(
         .map(|x| x.0.to_string());
     let mut case_ids: Vec<String> = members.iter().map(|&i| cases[i].id.clone()).collect();
     case_ids.sort();
+    let mut duplicate_ids: Vec<String> = members
+        .iter()
+        .flat_map(|&i| copies[i].iter().map(|c| c.id.clone()))
+        .collect();
+    duplicate_ids.sort();
     let mut h = Hotspot {
         rank: 0,
         heat: 0.0,
@@ -430,10 +520,7 @@ fn build(
         last: times.iter().max().copied(),
         case_count: members.len(),
         distinct_users: users.len() + anonymous,
-        likes: members
-            .iter()
-            .map(|&i| cases[i].likes.unwrap_or(0) as u64)
-            .sum(),
+        likes: everyone.map(|c| c.likes.unwrap_or(0) as u64).sum(),
         keywords: Vec::new(),
         representative_ids: central
             .iter()
@@ -445,6 +532,8 @@ fn build(
             .filter(|id| repeat_ids.contains(*id))
             .count(),
         case_ids,
+        duplicates: duplicate_ids.len(),
+        duplicate_ids,
         district: None,
         previous_count: None,
     };
