@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Draw seeded random samples of letters that contain danger words, for blind urgency labelling.
+
+Reads the shared datasets ($HOTLINE_SHARED, else /work/shared, else ../shared) and prints
+`file,id,title,text` CSV rows: only the letter (title + text), never the office's reply.
+
+  python3 tests/urgency/extract.py --source tipdm --n 150 --seed 14
+  python3 tests/urgency/extract.py --source replies --n 60 --seed 141 --words strong_words.txt --exclude labels.csv
+"""
+import argparse
+import csv
+import os
+import random
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# source name -> list of (file, id column, title column, text column)
+SOURCES = {
+    "tipdm": [
+        ("tipdm2020c/hotspot_messages.csv", "留言编号", "留言主题", "留言详情"),
+        ("tipdm2020c/labeled_raw.csv", "留言编号", "留言主题", "留言详情"),
+    ],
+    "replies": [("tipdm2020c/replies.csv", "留言编号", "留言主题", "留言详情")],
+    "shangluo": [("shangluo_mailbox/mails.csv", "mail_id", "title", "query")],
+}
+
+
+def shared_datasets():
+    env = os.environ.get("HOTLINE_SHARED")
+    for root in ([env] if env else []) + ["/work/shared", os.path.join(HERE, "../../../shared")]:
+        d = os.path.join(root, "datasets")
+        if os.path.isdir(d):
+            return d
+    sys.exit("shared datasets not found (set HOTLINE_SHARED)")
+
+
+def load_words(name):
+    path = name if os.path.isabs(name) else os.path.join(HERE, name)
+    with open(path, encoding="utf-8") as f:
+        return [w.strip() for w in f if w.strip() and not w.startswith("#")]
+
+
+def load_exclude(paths):
+    seen = set()
+    for p in paths:
+        p = p if os.path.isabs(p) else os.path.join(HERE, p)
+        if os.path.exists(p):
+            with open(p, encoding="utf-8", newline="") as f:
+                for row in csv.DictReader(f):
+                    seen.add((row["file"], row["id"]))
+    return seen
+
+
+def norm(s):
+    return re.sub(r"\s+", "", s or "")
+
+
+def candidates(datasets, source, words):
+    """All (file, id, title, text) rows of a source holding a danger word, duplicate texts dropped."""
+    out, texts = [], set()
+    for file, idc, tc, xc in SOURCES[source]:
+        with open(os.path.join(datasets, file), encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                if not (row[idc] or "").strip():
+                    continue  # labeled_raw.csv has rows without 留言编号; they cannot be cited
+                title, text = norm(row[tc]), norm(row[xc])
+                key = title + "|" + text
+                if key in texts:
+                    continue
+                if any(w in title or w in text for w in words):
+                    texts.add(key)
+                    out.append((file, row[idc].strip(), title, text))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source", required=True, choices=sorted(SOURCES))
+    ap.add_argument("--n", type=int, required=True)
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--words", default="danger_words.txt")
+    ap.add_argument("--exclude", action="append", default=[], help="labels csv whose (file,id) to skip")
+    ap.add_argument("--maxlen", type=int, default=400, help="cut text to this many characters")
+    ap.add_argument("--count", action="store_true", help="only print the number of candidates")
+    a = ap.parse_args()
+    words = load_words(a.words)
+    rows = candidates(shared_datasets(), a.source, words)
+    if a.count:
+        print(len(rows))
+        return
+    skip = load_exclude(a.exclude)
+    rows = [r for r in rows if (r[0], r[1]) not in skip]
+    random.Random(a.seed).shuffle(rows)
+    w = csv.writer(sys.stdout)
+    w.writerow(["file", "id", "title", "text"])
+    for file, id_, title, text in rows[: a.n]:
+        w.writerow([file, id_, title, text[: a.maxlen]])
+
+
+if __name__ == "__main__":
+    main()
