@@ -6,7 +6,7 @@ Reads the shared datasets ($HOTLINE_SHARED, else /work/shared, else ../shared) a
 
   python3 tests/urgency/extract.py --source tipdm --n 150 --seed 14
   python3 tests/urgency/extract.py --source replies --n 60 --seed 141 --words strong_words.txt --exclude labels.csv
-  python3 tests/urgency/extract.py --source shangluo --n 20 --seed 60 --relabel labels.csv
+  python3 tests/urgency/extract.py --source shangluo --n 20 --seed 60 --relabel samples.csv
 """
 import argparse
 import csv
