@@ -54,6 +54,8 @@ enum EvalCommand {
     Recall(cli::search::EvalRecallArgs),
     /// Primary-topic accuracy on the hand-labelled check set.
     Topics(cli::tag::EvalTopicsArgs),
+    /// Urgency precision and recall on a held-out source of the labelled letters.
+    Urgency(cli::urgency::EvalUrgencyArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Similar(a)) => cli::search::run_eval_similar(a),
         Command::Eval(EvalCommand::Recall(a)) => cli::search::run_eval_recall(a),
         Command::Eval(EvalCommand::Topics(a)) => cli::tag::run_eval_topics(a),
+        Command::Eval(EvalCommand::Urgency(a)) => cli::urgency::run_eval(a),
         Command::Hotspots(a) => cli::hotspots::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Demo(a) => cli::demo::run(a),

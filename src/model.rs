@@ -410,9 +410,32 @@ pub struct Tags {
     /// Top departments to route to, best first.
     #[serde(default)]
     pub department_suggestions: Vec<Scored>,
-    /// An emergency (塌方, 火灾, 燃气泄漏, 被困 ...) still needing action.
+    /// A present or imminent danger to life, health, safety or a vital service that needs
+    /// dispatch today (火灾, 燃气泄漏, 井盖缺失, 被困 ... now, not past, hypothetical or asked
+    /// about); `urgency` says why.
     #[serde(default)]
     pub urgent: bool,
+    /// The urgency classifier's evidence: its strongest danger mention (none when the text
+    /// holds no danger term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<UrgencyEvidence>,
+}
+
+/// Why the urgency classifier judged a case as it did: its strongest danger mention.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UrgencyEvidence {
+    /// The verdict: `score` reached the model's threshold.
+    pub urgent: bool,
+    /// The danger term and its kind (fire, gas, electric, structural, water, traffic, trapped,
+    /// violence, medical, outage).
+    pub term: String,
+    pub kind: String,
+    /// The clause holding the term.
+    pub mention: String,
+    /// The cues read around it that weighed most, e.g. `过去:去年(-1.2)`.
+    pub cues: Vec<String>,
+    /// The model's probability that the case is urgent.
+    pub score: f32,
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod search;
 pub mod segment;
 pub mod stats;
 pub mod tag;
+pub mod urgency;
 
 /// Where the case store lives: `--index DIR`, else `$HOTLINE_INDEX`, else `./hotline-index`.
 #[derive(Args, Debug, Clone)]

@@ -41,8 +41,8 @@ pub struct TagArgs {
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Labelled data (csv); repeat for several files. With --topics: the datasets directory
-    /// (../shared/datasets) to bootstrap from.
-    #[arg(long, required = true, num_args = 1..)]
+    /// (../shared/datasets) to bootstrap from. Not with --urgency.
+    #[arg(long, required_unless_present = "urgency", num_args = 1..)]
     pub data: Vec<PathBuf>,
     /// Text column, or several joined with `+` (default: 分词文本, else title + body).
     #[arg(long)]
@@ -126,6 +126,21 @@ pub struct TrainArgs {
     /// every hand-labelled row as JSON lines (for tuning the decision).
     #[arg(long)]
     pub cv_dump: Option<PathBuf>,
+    /// Train the urgency classifier from --labels (default models/urgency.json, or
+    /// models/urgency-without-SOURCE.json with --hold-out).
+    #[arg(long)]
+    pub urgency: bool,
+    /// With --urgency: the labels file (file,id,urgent[,reason]).
+    #[arg(long, default_value = "tests/urgency/labels.csv")]
+    pub labels: PathBuf,
+    /// With --urgency: train on every source but this one (tipdm, replies, shangluo) and
+    /// print urgency_precision / urgency_recall on it.
+    #[arg(long)]
+    pub hold_out: Option<String>,
+    /// With --urgency: the shared directory holding datasets/ (default $HOTLINE_SHARED or
+    /// ../shared).
+    #[arg(long)]
+    pub shared: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -243,6 +258,14 @@ fn tag_json(id: Option<&serde_json::Value>, text: &str, tags: &Tags) -> serde_js
         "evidence": tags.evidence,
         "department_suggestions": scored(&tags.department_suggestions),
         "urgent": tags.urgent,
+        "urgency": tags.urgency.as_ref().map(|u| serde_json::json!({
+            "urgent": u.urgent,
+            "term": u.term,
+            "kind": u.kind,
+            "mention": u.mention,
+            "cues": u.cues,
+            "score": num(u.score),
+        })),
     });
     let obj = v.as_object_mut().expect("object");
     let mut out = serde_json::Map::new();
@@ -330,11 +353,31 @@ pub fn run(args: TagArgs) -> Result<ExitCode> {
             .collect();
         writeln!(out, "建议部门: {}", d.join(", "))?;
         writeln!(out, "紧急: {}", if tags.urgent { "是" } else { "否" })?;
+        if let Some(u) = &tags.urgency {
+            writeln!(
+                out,
+                "紧急依据: {} ({}) 「{}」 {} 得分 {:.2}",
+                u.term,
+                u.kind,
+                u.mention,
+                u.cues.join(" "),
+                u.score
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
+    if args.urgency {
+        return super::urgency::train(
+            &args.labels,
+            args.hold_out.as_deref(),
+            args.shared.as_deref(),
+            args.out.clone(),
+            args.no_save,
+        );
+    }
     if args.route {
         return train_route_cmd(&args);
     }

@@ -239,7 +239,7 @@ impl Keywords {
         // patterns are lowercased; matching ASCII case-insensitively spares lowercasing texts
         // (most hold an upper-case "A市"). The trie replaced an Aho-Corasick contiguous NFA
         // (overlapping matches, the same hits): 24k against 4k cycles a case.
-        let trie = PatternTrie::new(&patterns, super::urgent::EMERGENCIES);
+        let trie = PatternTrie::new(&patterns, &super::urgent::EMERGENCIES);
         Ok(Keywords {
             topics: file.topic,
             patterns,

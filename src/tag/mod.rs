@@ -12,7 +12,8 @@
 //!   together, checked against the category;
 //! - departments: a model learned from the department field of earlier cases
 //!   (`models/route.bin`, [`route`]) plus each topic's default departments;
-//! - urgency: emergency terms minding negations and handled events ([`urgent`]).
+//! - urgency: danger mentions weighed with their negation, time, modality and request cues
+//!   by a logistic model (`models/urgency.toml`, `models/urgency.json`, [`urgent`]).
 //!
 //! The models are compiled in (`include_bytes!`), so a fresh clone tags without ../shared;
 //! `$HOTLINE_MODEL_DIR` or [`Tagger::from_dir`] loads other files instead.
@@ -56,6 +57,8 @@ pub struct Tagger {
     pub topic_model: Option<LinearModel>,
     pub keywords: Keywords,
     pub route: Option<LinearModel>,
+    /// The urgency classifier's weights (`urgency.json`).
+    pub urgency: urgent::UrgencyModel,
     /// For each topic-model class, its index in `keywords.topics`.
     topic_index: Vec<usize>,
     /// The category model laid out for scoring.
@@ -127,7 +130,8 @@ impl Tagger {
         )
     }
 
-    /// Loads `category.bin`, `topics.bin`, `route.bin` and `topics.toml` from `dir`, each
+    /// Loads `category.bin`, `topics.bin`, `route.bin`, `topics.toml` and `urgency.json` from
+    /// `dir`, each
     /// falling back to the built-in one when absent; an error when `dir` is not a directory
     /// (a misspelt `$HOTLINE_MODEL_DIR` must not pass for "use the built-in models").
     pub fn from_dir(dir: &Path) -> Result<Tagger> {
@@ -155,7 +159,17 @@ impl Tagger {
             load("topics.bin", TOPIC_MODEL).ok(),
             keywords,
             load("route.bin", ROUTE_MODEL).ok(),
-        ))
+        )
+        .with_urgency(match dir.join("urgency.json") {
+            p if p.exists() => urgent::UrgencyModel::load(&p)?,
+            _ => urgent::builtin_model().clone(),
+        }))
+    }
+
+    /// The same tagger with another urgency model.
+    pub fn with_urgency(mut self, urgency: urgent::UrgencyModel) -> Tagger {
+        self.urgency = urgency;
+        self
     }
 
     /// Assembles a tagger from loaded parts.
@@ -194,6 +208,7 @@ impl Tagger {
             topic_model,
             keywords,
             route,
+            urgency: urgent::builtin_model().clone(),
             topic_index,
             fast_topic_route,
         }
@@ -298,14 +313,21 @@ impl Tagger {
                 evidence.push(n);
             }
         }
-        // the urgency rules only for a text holding an emergency term (the keyword scan tells)
-        let urgent_terms = if scan.maybe_urgent() {
-            urgent::urgent_terms(text)
+        // the urgency classifier only for a text holding a danger term (the keyword scan tells)
+        let urgency = if scan.maybe_urgent() {
+            let title_len = if text.starts_with(title) {
+                title.len()
+            } else {
+                0
+            };
+            self.urgency
+                .assess(urgent::Lexicon::builtin(), text, title_len)
         } else {
-            Vec::new()
+            None
         };
-        for u in &urgent_terms {
-            evidence.push(format!("紧急:{u}"));
+        let is_urgent = urgency.as_ref().is_some_and(|u| u.urgent);
+        if let Some(u) = urgency.as_ref().filter(|u| u.urgent) {
+            evidence.push(format!("紧急:{}", u.term));
         }
         if let TopicRoute::Apart(_, Some(m)) = &self.fast_topic_route {
             s.features_for(m.cfg(), terms);
@@ -321,7 +343,8 @@ impl Tagger {
             secondary_topics: secondary,
             evidence,
             department_suggestions: deps,
-            urgent: !urgent_terms.is_empty(),
+            urgent: is_urgent,
+            urgency,
         }
     }
 

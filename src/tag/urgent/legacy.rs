@@ -1,7 +1,8 @@
-//! Urgency: does a case describe an emergency still needing action (塌方, 火灾, 燃气泄漏,
-//! 被困, 触电, 坍塌, 道路中断 ...)? A mention is ignored when negated just before it (无, 未,
-//! 没有, 不存在, 防止 ...), when it is only a risk or a drill (隐患, 演练, 知识 right after it),
-//! or when its clause says the event was already handled (已清理完毕, 已恢复, 已扑灭 ...).
+//! The former urgency rule, kept as the baseline the urgency evaluation prints beside the
+//! classifier: a case is urgent when an emergency term (塌方, 火灾, 燃气泄漏, 被困, 触电 ...)
+//! occurs that is not negated just before it (无, 未, 没有, 防止 ...), not followed by a word
+//! making it a risk or a drill (隐患, 演练, 知识), and whose clause does not say the event was
+//! handled (已清理完毕, 已恢复, 已扑灭 ...). A word list, not used for tagging any more.
 
 use std::sync::LazyLock;
 
