@@ -13,6 +13,7 @@ pub mod entities;
 pub mod heat;
 pub mod label;
 pub mod repeats;
+pub mod subjects;
 pub mod vectorize;
 
 use std::collections::{HashMap, HashSet};
@@ -67,10 +68,28 @@ pub struct Hotspot {
     /// The ids of those copies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicate_ids: Vec<String>,
+    /// The problems of a place with several (see [`subjects`]), most letters first; empty
+    /// when the hotspot is one problem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_problems: Vec<SubProblem>,
     /// Matching cases in the previous period, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_count: Option<usize>,
 }
+
+/// One of the problems of a hotspot's place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubProblem {
+    pub problem: String,
+    /// Distinct letters about it.
+    pub case_count: usize,
+}
+
+/// Letters a second sub-problem needs to be named in the label.
+const MIN_NAMED_SUB_PROBLEM: usize = 3;
+
+/// Most sub-problems listed on a hotspot.
+const MAX_SUB_PROBLEMS: usize = 5;
 
 /// Settings for [`find_hotspots`].
 #[derive(Debug, Clone)]
@@ -130,6 +149,7 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
     let vectors = vectorize::vectorize(cases, &params.vectorize);
     timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
+    let clusters = subjects::merge_by_subject(&vectors, &place_groups(&vectors), clusters);
     timer.stage("cluster");
     let repeat_ids: HashSet<String> = repeats::mark_repeats_with(cases, &vectors)
         .into_iter()
@@ -145,8 +165,12 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
     // Statistics and heat of every cluster; labels only for those returned.
     let mut hotspots: Vec<Draft> = clusters
         .par_iter()
-        .filter(|m| m.len() >= params.min_cases.max(1))
-        .map(|members| build(cases, copies, &vectors, members, &repeat_ids, period))
+        .filter(|m| m.members.len() >= params.min_cases.max(1))
+        .map(|m| {
+            let mut d = build(cases, copies, &vectors, &m.members, &repeat_ids, period);
+            d.parts = m.parts.clone();
+            d
+        })
         .collect();
     sort_by_heat(&mut hotspots);
     timer.stage("build");
@@ -193,8 +217,29 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
     let mut out: Vec<Hotspot> = hotspots
         .into_par_iter()
         .map(|d| {
+            let subs = sub_problems(&vectors, &d);
             let mut h = d.hotspot;
-            let lab = label::label(&vectors, &d.central_first);
+            h.sub_problems = subs;
+            let mut lab = label::label(&vectors, &d.central_first);
+            if h.sub_problems.len() >= 2
+                && h.sub_problems[1].case_count >= MIN_NAMED_SUB_PROBLEM
+                && lab.place.is_some()
+            {
+                // A place with several problems: its two largest.
+                lab.problem = Some(format!(
+                    "{}、{}",
+                    h.sub_problems[0].problem, h.sub_problems[1].problem
+                ));
+                lab.label = label::join_parts(
+                    [
+                        lab.district.as_deref(),
+                        lab.place.as_deref(),
+                        lab.problem.as_deref(),
+                    ]
+                    .into_iter()
+                    .flatten(),
+                );
+            }
             h.label = whole_words(&lab, cases, &d.central_first, h.topic.as_deref());
             h.place = lab.place;
             h.problem = lab.problem;
@@ -280,6 +325,36 @@ fn previous_candidates<'a>(
         .collect()
 }
 
+/// The problems of the parts of two or more letters of a merged hotspot (see
+/// [`subjects`]), largest first; the same problem of two parts once, their letters added up.
+fn sub_problems(vectors: &vectorize::Vectors, d: &Draft) -> Vec<SubProblem> {
+    if d.parts.len() < 2 {
+        return Vec::new();
+    }
+    let mut out: Vec<SubProblem> = Vec::new();
+    for part in d.parts.iter().filter(|p| p.len() >= 2) {
+        let ordered: Vec<usize> = d
+            .central_first
+            .iter()
+            .copied()
+            .filter(|i| part.binary_search(i).is_ok())
+            .collect();
+        let Some(problem) = label::label(vectors, &ordered).problem else {
+            continue;
+        };
+        match out.iter_mut().find(|s| s.problem == problem) {
+            Some(s) => s.case_count += part.len(),
+            None => out.push(SubProblem {
+                problem,
+                case_count: part.len(),
+            }),
+        }
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.case_count));
+    out.truncate(MAX_SUB_PROBLEMS);
+    out
+}
+
 /// Members whose texts a label is checked against (the most central).
 const LABEL_TEXTS: usize = 60;
 
@@ -335,6 +410,8 @@ fn whole_words(
 /// central first).
 struct Draft {
     hotspot: Hotspot,
+    /// The clusters merged into it (see [`subjects`]); one when nothing was merged.
+    parts: Vec<Vec<usize>>,
     centroid: vectorize::SparseVec,
     central_first: Vec<usize>,
 }
@@ -534,12 +611,14 @@ fn build(
         case_ids,
         duplicates: duplicate_ids.len(),
         duplicate_ids,
+        sub_problems: Vec::new(),
         district: None,
         previous_count: None,
     };
     h.heat = heat::heat(&heat_input(&h, period));
     Draft {
         hotspot: h,
+        parts: Vec::new(),
         centroid,
         central_first,
     }
