@@ -17,6 +17,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod tag;
 pub mod testdata;
 pub mod text;

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod entities;
 pub mod heat;
 pub mod label;
+pub mod period;
 pub mod repeats;
 pub mod vectorize;
 
