@@ -268,7 +268,8 @@ pub struct MappingBody {
     pub headers: Vec<String>,
 }
 
-/// The column mapping `hotline ingest` would use for a header row: `[{header, field}]`.
+/// The column mapping `hotline ingest` would use for a header row:
+/// `{"columns": [{header, field, label}]}`.
 pub async fn mapping(Json(body): Json<MappingBody>) -> Result<Json<serde_json::Value>, ApiError> {
     let m =
         Mapping::new(&body.headers, &[]).map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
@@ -276,7 +277,11 @@ pub async fn mapping(Json(body): Json<MappingBody>) -> Result<Json<serde_json::V
         .headers
         .iter()
         .zip(&m.fields)
-        .map(|(h, f)| serde_json::json!({"header": h, "field": f.map(|f| f.name())}))
+        .map(|(h, f)| {
+            // The field as the exports name it (its first Chinese alias), for the page.
+            let label = f.and_then(|f| f.aliases().iter().find(|a| !a.is_ascii()).copied());
+            serde_json::json!({"header": h, "field": f.map(|f| f.name()), "label": label})
+        })
         .collect();
     Ok(Json(serde_json::json!({ "columns": cols })))
 }

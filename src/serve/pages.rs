@@ -284,7 +284,7 @@ pub struct MonthParams {
 
 fn trend(count: usize, previous: Option<usize>) -> &'static str {
     match previous {
-        None => "—",
+        None => "无上月数据",
         Some(0) => "新出现",
         Some(p) if count > p => "上升",
         Some(p) if count < p => "下降",

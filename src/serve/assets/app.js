@@ -26,11 +26,13 @@
   // The first line of a csv/tsv file, decoded as UTF-8, else GBK.
   function headerLine(file) {
     return file.slice(0, 65536).arrayBuffer().then(function (buf) {
-      var text = new TextDecoder("utf-8").decode(buf);
-      if (text.indexOf("\uFFFD") >= 0) {
-        try { text = new TextDecoder("gbk").decode(buf); } catch (e) { /* keep utf-8 */ }
+      var first = function (enc) {
+        return new TextDecoder(enc).decode(buf).replace(/^\uFEFF/, "").split(/\r?\n/)[0] || "";
+      };
+      var line = first("utf-8");
+      if (line.indexOf("\uFFFD") >= 0) {
+        try { line = first("gbk"); } catch (e) { /* keep utf-8 */ }
       }
-      var line = text.replace(/^\uFEFF/, "").split(/\r?\n/)[0] || "";
       var sep = file.name.toLowerCase().endsWith(".tsv") || line.indexOf("\t") >= 0 ? "\t" : ",";
       return line.split(sep).map(function (h) { return h.replace(/^"|"$/g, "").trim(); });
     });
@@ -57,8 +59,8 @@
       }).then(function (m) {
         if (!m.columns) return;
         body.appendChild(el("p", f.name));
-        body.appendChild(table(["列名", "读作"], m.columns.map(function (c) {
-          return [c.header, c.field || "（不读取）"];
+        body.appendChild(table(["表头", "读作"], m.columns.map(function (c) {
+          return [c.header, c.field ? (c.label || c.field) + "（" + c.field + "）" : "（不读取）"];
         })));
         box.hidden = false;
       });
