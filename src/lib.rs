@@ -18,6 +18,7 @@ pub mod outfile;
 pub mod pipeline;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod tag;
 pub mod testdata;
 pub mod text;

@@ -38,6 +38,8 @@ enum Command {
     Hotspots(cli::hotspots::HotspotsArgs),
     /// Write the monthly report (md, html, json, docx, xlsx).
     Report(cli::report::ReportArgs),
+    /// Start the local web workspace (search, tag, upload, hotspots, report) in the browser.
+    Serve(cli::serve::ServeArgs),
     /// Build an index from corpus/ in a temporary directory and show what hotline does.
     Demo(cli::demo::DemoArgs),
 }
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Hotspots(a) => cli::hotspots::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Demo(a) => cli::demo::run(a),
+        Command::Serve(a) => cli::serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -110,6 +110,28 @@ pub fn ingest_paths(
     paths: &[PathBuf],
     opts: &IngestOptions,
 ) -> Result<IngestReport> {
+    ingest_paths_observed(store, paths, opts, |_| {})
+}
+
+/// How far an ingest run is (for a progress display other than the terminal's bar).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestProgress {
+    /// Inputs read so far (all are read before any case is stored).
+    pub files_read: usize,
+    pub files: usize,
+    /// Cases stored (tagged and written) so far, of `total_cases`.
+    pub cases_done: usize,
+    pub total_cases: usize,
+}
+
+/// [`ingest_paths`], telling `progress` when the inputs are read and after every step of
+/// stored cases.
+pub fn ingest_paths_observed(
+    store: &CaseStore,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    mut progress: impl FnMut(IngestProgress),
+) -> Result<IngestReport> {
     // Take the lock first: a second ingest fails before reading anything.
     let mut upserter = store.upserter()?;
     let batches: Vec<Result<Batch>> = paths.par_iter().map(|p| read_path(p, &opts.read)).collect();
@@ -124,6 +146,13 @@ pub fn ingest_paths(
         opts.progress && total_cases > PROGRESS_MIN_CASES,
         total_cases,
     );
+    let mut seen = IngestProgress {
+        files_read: paths.len(),
+        files: paths.len(),
+        cases_done: 0,
+        total_cases,
+    };
+    progress(seen);
 
     for (path, batch) in paths.iter().zip(batches) {
         let mut file = FileReport {
@@ -154,7 +183,11 @@ pub fn ingest_paths(
             batch.cases,
             opts.commit_every,
             opts.tag,
-            |n| bar.inc(n as u64),
+            |n| {
+                bar.inc(n as u64);
+                seen.cases_done += n;
+                progress(seen);
+            },
         )?;
         file.added = summary.added;
         file.updated = summary.updated;

@@ -7,17 +7,16 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
-use chrono::{Months, NaiveDateTime};
+use anyhow::Result;
+use chrono::NaiveDateTime;
 use clap::Args;
-use serde::Serialize;
 
 use super::IndexArgs;
+pub use crate::hotspots::period::Period;
+use crate::hotspots::period::{period_cases, Output, PeriodCases};
 use crate::hotspots::{find_hotspots, Hotspot, HotspotParams};
 use crate::index::CaseStore;
 use crate::model::Case;
-use crate::report::YearMonth;
-use crate::search::parse_date_bound;
 
 #[derive(Args, Debug)]
 pub struct HotspotsArgs {
@@ -43,120 +42,25 @@ pub struct HotspotsArgs {
     pub json: bool,
 }
 
-/// A half-open time range [start, end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Period {
-    pub start: NaiveDateTime,
-    pub end: NaiveDateTime,
-}
-
-impl Period {
-    fn contains(&self, t: NaiveDateTime) -> bool {
-        self.start <= t && t < self.end
-    }
-
-    /// The period of the same length just before this one (the previous month for a month).
-    fn previous(&self, month: bool) -> Period {
-        if month {
-            let start = self
-                .start
-                .checked_sub_months(Months::new(1))
-                .unwrap_or(NaiveDateTime::MIN);
-            Period {
-                start,
-                end: self.start,
-            }
-        } else {
-            Period {
-                start: self
-                    .start
-                    .checked_sub_signed(self.end - self.start)
-                    .unwrap_or(NaiveDateTime::MIN),
-                end: self.start,
-            }
-        }
-    }
-}
-
 /// The period the arguments ask for (`None` = every case). The month and the dates are read
 /// as `hotline report --month` and `hotline search --from/--to` read them
 /// ([`YearMonth::parse`], [`parse_date_bound`]), so every command accepts the same forms.
 pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
-    if let Some(m) = &args.month {
-        let (start, end) = YearMonth::parse(m)
-            .with_context(|| format!("--month {m:?}"))?
-            .range();
-        return Ok(Some((Period { start, end }, true)));
-    }
-    let bound = |s: &Option<String>, flag: &str, end: bool| {
-        s.as_deref()
-            .map(|s| parse_date_bound(s, end).with_context(|| format!("{flag} {s:?}")))
-            .transpose()
-    };
-    let from = bound(&args.from, "--from", false)?;
-    let to = bound(&args.to, "--to", true)?;
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            bail!(
-                "--to {:?} is before --from {:?}",
-                args.to.as_deref().unwrap_or_default(),
-                args.from.as_deref().unwrap_or_default()
-            );
-        }
-    }
-    Ok(match (from, to) {
-        (None, None) => None,
-        (f, t) => Some((
-            Period {
-                start: f.unwrap_or(NaiveDateTime::MIN),
-                end: t.unwrap_or(NaiveDateTime::MAX),
-            },
-            false,
-        )),
-    })
-}
-
-#[derive(Serialize)]
-struct Output<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    period: Option<Period>,
-    cases: usize,
-    hotspots: &'a [Hotspot],
+    Period::parse(
+        args.month.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )
 }
 
 pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
     let store = CaseStore::open_existing(&args.index.index)?;
     let period = period_of(&args)?;
-    // A bounded period reads its own cases and the previous period's, not the whole store.
-    let all = match period {
-        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            store.cases_received_in(&[(p.previous(month).start, p.end)], false)?
-        }
-        _ => store.all_cases()?,
-    };
-    let topic_ok = |c: &Case| match &args.topic {
-        Some(t) => c.tags.as_ref().is_some_and(|tags| &tags.topic == t),
-        None => true,
-    };
-    let in_period = |c: &Case, p: Option<Period>| match p {
-        Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
-        None => true,
-    };
-    let current: Vec<Case> = all
-        .iter()
-        .filter(|c| topic_ok(c) && in_period(c, period.map(|p| p.0)))
-        .cloned()
-        .collect();
-    let previous: Vec<Case> = match period {
-        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            let prev = p.previous(month);
-            all.iter()
-                .filter(|c| topic_ok(c) && in_period(c, Some(prev)))
-                .cloned()
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let PeriodCases {
+        all,
+        current,
+        previous,
+    } = period_cases(&store, period, args.topic.as_deref())?;
     let params = HotspotParams {
         top: args.top,
         previous,
@@ -173,7 +77,7 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if current.is_empty() {
-        println!("该时段没有工单（共 {} 件在库）。", all.len());
+        println!("该时段没有工单（共 {} 件在库）。", all);
         return Ok(ExitCode::SUCCESS);
     }
     let by_id: HashMap<&str, &Case> = current.iter().map(|c| (c.id.as_str(), c)).collect();

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod report;
 pub mod search;
 pub mod segment;
+pub mod serve;
 pub mod stats;
 pub mod tag;
 pub mod urgency;

@@ -53,16 +53,8 @@ fn load_cases(args: &ReportArgs) -> Result<Vec<Case>> {
             );
         }
         let store = CaseStore::open_existing(&args.index.index)?;
-        // The report reads the month, the month before and the same month a year earlier
-        // (counted by received date, else closing date, else a document's period).
-        let loaded = if args.by_closed {
-            store.all_cases()
-        } else {
-            let month = YearMonth::parse(&args.month)?;
-            let (ly_from, ly_to) = month.last_year().range();
-            let (from, to) = (month.previous().range().0, month.range().1);
-            store.cases_received_in(&[(ly_from, ly_to), (from, to)], true)
-        };
+        let loaded =
+            report::store::month_cases(&store, YearMonth::parse(&args.month)?, args.by_closed);
         return loaded.with_context(|| {
             format!(
                 "cannot read the case store in {}",

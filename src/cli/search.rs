@@ -11,10 +11,9 @@ use std::fmt::Write as _;
 use super::ingest::emit;
 use super::IndexArgs;
 use crate::index::CaseStore;
-use crate::model::Kind;
 use crate::search::query::QueryOptions;
 use crate::search::recall::{self, DEFAULT_WORDS};
-use crate::search::{self, parse_date_bound, similar, Filters, SearchRequest, SortBy};
+use crate::search::{self, similar, FilterText, Filters, SearchRequest, SortBy};
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
@@ -109,33 +108,13 @@ pub struct EvalRecallArgs {
 }
 
 fn filters(a: &SearchArgs) -> Result<Filters> {
-    let kind = match &a.kind {
-        Some(k) => match Kind::parse(k) {
-            Some(k) => Some(k),
-            None => bail!("--kind {k:?}: use 投诉, 建议, 咨询, 举报, 求助, 表扬 or 其他"),
-        },
-        None => None,
-    };
-    let nonempty = |s: &Option<String>| {
-        s.as_ref()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    Ok(Filters {
-        from: a
-            .from
-            .as_deref()
-            .map(|s| parse_date_bound(s, false))
-            .transpose()?,
-        to: a
-            .to
-            .as_deref()
-            .map(|s| parse_date_bound(s, true))
-            .transpose()?,
-        kind,
-        department: nonempty(&a.dept),
-        town: nonempty(&a.town),
-        topic: nonempty(&a.topic),
+    Filters::parse(&FilterText {
+        from: a.from.clone(),
+        to: a.to.clone(),
+        kind: a.kind.clone(),
+        dept: a.dept.clone(),
+        town: a.town.clone(),
+        topic: a.topic.clone(),
     })
 }
 

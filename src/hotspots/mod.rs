@@ -12,6 +12,7 @@ pub mod dedupe;
 pub mod entities;
 pub mod heat;
 pub mod label;
+pub mod period;
 pub mod repeats;
 pub mod subjects;
 pub mod vectorize;

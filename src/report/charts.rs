@@ -144,7 +144,7 @@ fn donut(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
 }
 
 /// Horizontal bars, largest on top, with the count at the end of each bar.
-fn hbar(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
+pub fn hbar(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
     if items.is_empty() {
         return Ok(None);
     }

@@ -19,6 +19,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod outline;
+pub mod store;
 pub mod xlsx;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

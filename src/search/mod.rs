@@ -76,6 +76,49 @@ impl Filters {
     }
 }
 
+/// The filters as typed (`hotline search --from ... --topic`, or `/api/search?from=...`): every
+/// field optional, blank ones ignored.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct FilterText {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub kind: Option<String>,
+    pub dept: Option<String>,
+    pub town: Option<String>,
+    pub topic: Option<String>,
+}
+
+impl Filters {
+    /// Reads typed filters: dates as [`parse_date_bound`] (`to` inclusive), a kind as
+    /// [`Kind::parse`], names trimmed; a blank field is no filter.
+    pub fn parse(t: &FilterText) -> Result<Filters> {
+        let nonempty = |s: &Option<String>| {
+            s.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let kind = match nonempty(&t.kind) {
+            Some(k) => match Kind::parse(&k) {
+                Some(k) => Some(k),
+                None => bail!("--kind {k:?}: use 投诉, 建议, 咨询, 举报, 求助, 表扬 or 其他"),
+            },
+            None => None,
+        };
+        Ok(Filters {
+            from: nonempty(&t.from)
+                .map(|s| parse_date_bound(&s, false))
+                .transpose()?,
+            to: nonempty(&t.to)
+                .map(|s| parse_date_bound(&s, true))
+                .transpose()?,
+            kind,
+            department: nonempty(&t.dept),
+            town: nonempty(&t.town),
+            topic: nonempty(&t.topic),
+        })
+    }
+}
+
 /// Parses `YYYY-MM-DD`, `YYYY-MM` or `YYYY-MM-DD HH:MM[:SS]`; `end` = the first moment after
 /// the named day or month (for an inclusive `--to`).
 pub fn parse_date_bound(s: &str, end: bool) -> Result<NaiveDateTime> {

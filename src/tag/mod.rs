@@ -22,6 +22,7 @@ pub mod data;
 pub mod eval;
 pub mod features;
 pub mod hugemem;
+pub mod json;
 pub mod keywords;
 pub mod linear;
 pub mod linfa_lr;

@@ -1,0 +1,153 @@
+//! The period a hotspot search covers and the cases it reads from the store: the period's own
+//! cases and the previous period's (of the same length, for the growth term of the heat index).
+//! `hotline hotspots` and the web workspace's `/api/hotspots` both load through here.
+
+use anyhow::{bail, Context, Result};
+use chrono::{Months, NaiveDateTime};
+use serde::Serialize;
+
+use super::Hotspot;
+use crate::index::CaseStore;
+use crate::model::Case;
+use crate::report::YearMonth;
+use crate::search::parse_date_bound;
+
+/// A half-open time range [start, end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl Period {
+    pub fn contains(&self, t: NaiveDateTime) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// The period of the same length just before this one (the previous month for a month).
+    pub fn previous(&self, month: bool) -> Period {
+        if month {
+            let start = self
+                .start
+                .checked_sub_months(Months::new(1))
+                .unwrap_or(NaiveDateTime::MIN);
+            Period {
+                start,
+                end: self.start,
+            }
+        } else {
+            Period {
+                start: self
+                    .start
+                    .checked_sub_signed(self.end - self.start)
+                    .unwrap_or(NaiveDateTime::MIN),
+                end: self.start,
+            }
+        }
+    }
+
+    /// The period a month or a date range names (`None` = every case; `true` = a calendar
+    /// month). The month and the dates are read as `hotline report --month` and `hotline
+    /// search --from/--to` read them ([`YearMonth::parse`], [`parse_date_bound`]), so every
+    /// command accepts the same forms; a month overrides the dates.
+    pub fn parse(
+        month: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Option<(Period, bool)>> {
+        if let Some(m) = month {
+            let (start, end) = YearMonth::parse(m)
+                .with_context(|| format!("--month {m:?}"))?
+                .range();
+            return Ok(Some((Period { start, end }, true)));
+        }
+        let bound = |s: Option<&str>, flag: &str, end: bool| {
+            s.map(|s| parse_date_bound(s, end).with_context(|| format!("{flag} {s:?}")))
+                .transpose()
+        };
+        let from_t = bound(from, "--from", false)?;
+        let to_t = bound(to, "--to", true)?;
+        if let (Some(f), Some(t)) = (from_t, to_t) {
+            if t <= f {
+                bail!(
+                    "--to {:?} is before --from {:?}",
+                    to.unwrap_or_default(),
+                    from.unwrap_or_default()
+                );
+            }
+        }
+        Ok(match (from_t, to_t) {
+            (None, None) => None,
+            (f, t) => Some((
+                Period {
+                    start: f.unwrap_or(NaiveDateTime::MIN),
+                    end: t.unwrap_or(NaiveDateTime::MAX),
+                },
+                false,
+            )),
+        })
+    }
+}
+
+/// What `hotline hotspots --json` prints.
+#[derive(Serialize)]
+pub struct Output<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    pub cases: usize,
+    pub hotspots: &'a [Hotspot],
+}
+
+/// The cases a hotspot search reads.
+pub struct PeriodCases {
+    /// Cases read from the store (the period and the previous one, or all).
+    pub all: usize,
+    /// The period's cases (of the topic, when given).
+    pub current: Vec<Case>,
+    /// The previous period's cases (empty for an open period).
+    pub previous: Vec<Case>,
+}
+
+/// Loads the period's cases and the previous period's from the store, keeping only `topic`'s
+/// when given. A bounded period reads its own cases and the previous period's, not the whole
+/// store.
+pub fn period_cases(
+    store: &CaseStore,
+    period: Option<(Period, bool)>,
+    topic: Option<&str>,
+) -> Result<PeriodCases> {
+    let all = match period {
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
+            store.cases_received_in(&[(p.previous(month).start, p.end)], false)?
+        }
+        _ => store.all_cases()?,
+    };
+    let topic_ok = |c: &Case| match topic {
+        Some(t) => c.tags.as_ref().is_some_and(|tags| tags.topic == t),
+        None => true,
+    };
+    let in_period = |c: &Case, p: Option<Period>| match p {
+        Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
+        None => true,
+    };
+    let current: Vec<Case> = all
+        .iter()
+        .filter(|c| topic_ok(c) && in_period(c, period.map(|p| p.0)))
+        .cloned()
+        .collect();
+    let previous: Vec<Case> = match period {
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
+            let prev = p.previous(month);
+            all.iter()
+                .filter(|c| topic_ok(c) && in_period(c, Some(prev)))
+                .cloned()
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(PeriodCases {
+        all: all.len(),
+        current,
+        previous,
+    })
+}
