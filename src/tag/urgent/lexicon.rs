@@ -1,6 +1,6 @@
 //! The urgency lexicon (`models/urgency.toml`): danger terms by kind, found as mentions, and
 //! the cue words read around each mention (negation, time, modality, request type, resolved,
-//! urging), each hit placed relative to the mention: just before it, in its clause, its
+//! chronic, urging), each hit placed relative to the mention: just before it, in its clause, its
 //! sentence or elsewhere in the letter.
 
 use std::collections::BTreeMap;
@@ -31,6 +31,8 @@ pub enum Cue {
     Hypothetical,
     /// 何时, 搬迁, 补偿, 政策, 是否: a request for someday or a policy question.
     Request,
+    /// 长期, 频繁, 经常, 多次: a chronic problem, not an event to dispatch to today.
+    Chronic,
     /// 已修好, 已恢复, 已处理: handled.
     Resolved,
     /// 紧急, 立即, 救命, 危险: urging.
@@ -39,7 +41,7 @@ pub enum Cue {
 
 impl Cue {
     /// All cues, in the order of their table in the lexicon file.
-    pub const ALL: [Cue; 9] = [
+    pub const ALL: [Cue; 10] = [
         Cue::Negation,
         Cue::Past,
         Cue::After,
@@ -47,6 +49,7 @@ impl Cue {
         Cue::Imminent,
         Cue::Hypothetical,
         Cue::Request,
+        Cue::Chronic,
         Cue::Resolved,
         Cue::Urge,
     ];
@@ -61,6 +64,7 @@ impl Cue {
             Cue::Imminent => "imminent",
             Cue::Hypothetical => "hypothetical",
             Cue::Request => "request",
+            Cue::Chronic => "chronic",
             Cue::Resolved => "resolved",
             Cue::Urge => "urge",
         }
@@ -76,6 +80,7 @@ impl Cue {
             Cue::Imminent => "紧迫",
             Cue::Hypothetical => "假设/隐患",
             Cue::Request => "诉求/政策",
+            Cue::Chronic => "长期",
             Cue::Resolved => "已处理",
             Cue::Urge => "催办",
         }
@@ -132,6 +137,8 @@ pub struct CueHit<'t> {
 struct LexiconFile {
     danger: BTreeMap<String, Vec<String>>,
     cues: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    prior: BTreeMap<String, f32>,
 }
 
 /// The parsed lexicon with its matchers.
@@ -144,6 +151,8 @@ pub struct Lexicon {
     cue_words: Vec<String>,
     cue_of: Vec<Option<Cue>>,
     cues: AhoCorasick,
+    /// Hand-set weights of named features (`bias` for the constant), see [`Lexicon::prior`].
+    prior: BTreeMap<String, f32>,
 }
 
 /// How many characters before a mention a negation may stand.
@@ -214,6 +223,7 @@ impl Lexicon {
             cue_words,
             cue_of,
             cues,
+            prior: file.prior,
         })
     }
 
@@ -222,6 +232,20 @@ impl Lexicon {
         static BUILTIN: LazyLock<Lexicon> =
             LazyLock::new(|| Lexicon::parse(DEFAULT_LEXICON).expect("built-in urgency lexicon"));
         &BUILTIN
+    }
+
+    /// The prior score of a mention: the hand-set weights of its named features, plus `bias`.
+    pub fn prior<S: AsRef<str>>(&self, named: &[S]) -> f32 {
+        let bias = self.prior.get("bias").copied().unwrap_or(0.0);
+        bias + named
+            .iter()
+            .filter_map(|n| self.prior.get(n.as_ref()))
+            .sum::<f32>()
+    }
+
+    /// The hand-set weight of one named feature (0 when it has none).
+    pub fn prior_of(&self, name: &str) -> f32 {
+        self.prior.get(name).copied().unwrap_or(0.0)
     }
 
     /// Every danger term.
