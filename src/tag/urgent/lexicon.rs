@@ -1,6 +1,6 @@
 //! The urgency lexicon (`models/urgency.toml`): danger terms by kind, found as mentions, and
 //! the cue words read around each mention (negation, time, modality, request type, resolved,
-//! chronic, urging), each hit placed relative to the mention: just before it, in its clause, its
+//! urging), each hit placed relative to the mention: just before it, in its clause, its
 //! sentence or elsewhere in the letter.
 
 use std::collections::BTreeMap;
@@ -31,8 +31,6 @@ pub enum Cue {
     Hypothetical,
     /// 何时, 搬迁, 补偿, 政策, 是否: a request for someday or a policy question.
     Request,
-    /// 长期, 频繁, 经常, 多次: a chronic problem, not an event to dispatch to today.
-    Chronic,
     /// 已修好, 已恢复, 已处理: handled.
     Resolved,
     /// 紧急, 立即, 救命, 危险: urging.
@@ -41,7 +39,7 @@ pub enum Cue {
 
 impl Cue {
     /// All cues, in the order of their table in the lexicon file.
-    pub const ALL: [Cue; 10] = [
+    pub const ALL: [Cue; 9] = [
         Cue::Negation,
         Cue::Past,
         Cue::After,
@@ -49,7 +47,6 @@ impl Cue {
         Cue::Imminent,
         Cue::Hypothetical,
         Cue::Request,
-        Cue::Chronic,
         Cue::Resolved,
         Cue::Urge,
     ];
@@ -64,7 +61,6 @@ impl Cue {
             Cue::Imminent => "imminent",
             Cue::Hypothetical => "hypothetical",
             Cue::Request => "request",
-            Cue::Chronic => "chronic",
             Cue::Resolved => "resolved",
             Cue::Urge => "urge",
         }
@@ -80,7 +76,6 @@ impl Cue {
             Cue::Imminent => "紧迫",
             Cue::Hypothetical => "假设/隐患",
             Cue::Request => "诉求/政策",
-            Cue::Chronic => "长期",
             Cue::Resolved => "已处理",
             Cue::Urge => "催办",
         }
