@@ -75,11 +75,12 @@ fn print_figures(prefix: &str, f: &Figures) {
 fn print_model(m: &UrgencyModel) {
     let cv = m.cv.clone().unwrap_or_default();
     println!(
-        "model trained_on={} letters={} urgent={} alpha={} gram_value={} threshold={:.3} \
+        "model trained_on={} letters={} urgent={} pooled={} alpha={} gram_value={} threshold={:.3} \
          cv_precision={:.4} cv_recall={:.4} cv_f1={:.4}",
         m.trained_on.join("+"),
         m.n_train,
         m.n_urgent,
+        m.pooled,
         m.alpha,
         m.gram_value,
         m.threshold,

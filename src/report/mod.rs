@@ -792,7 +792,10 @@ fn dept_name(c: &Case) -> &str {
 }
 
 fn is_urgent(c: &Case) -> bool {
-    c.tags.as_ref().is_some_and(|t| t.urgent)
+    // a report document's case is told after it was handled (a past event to the urgency
+    // classifier's definition): the document's section says whether it was 应急处置
+    let tagged = c.record != RecordType::ReportCase && c.tags.as_ref().is_some_and(|t| t.urgent);
+    tagged
         || c.source
             .section
             .as_deref()

@@ -21,6 +21,8 @@ pub struct MentionFeatures {
     pub cues: Vec<(Cue, Scope, String)>,
     /// Named features (each present once, value 1).
     pub named: Vec<String>,
+    /// The lexicon's prior score of the named features.
+    pub prior: f32,
     /// Bigram buckets of the clause (distinct).
     pub grams: Vec<u32>,
 }
@@ -73,6 +75,15 @@ pub fn mention_features(lex: &Lexicon, text: &str, title_len: usize) -> Vec<Ment
             _ => "length>300",
         },
     ];
+    // the title's cues stand for the whole letter (何时 or 补偿 in a title frames it)
+    let mut title_cues: Vec<String> = spans
+        .iter()
+        .filter(|(_, _, e, _)| *e <= title_len)
+        .map(|(c, ..)| format!("title_cue={}", c.key()))
+        .collect();
+    title_cues.sort_unstable();
+    title_cues.dedup();
+    let title_danger = mentions.iter().any(|m| m.start < title_len);
     mentions
         .iter()
         .map(|m| {
@@ -89,6 +100,28 @@ pub fn mention_features(lex: &Lexicon, text: &str, title_len: usize) -> Vec<Ment
                     named.push(format!("word={}", h.word));
                 }
             }
+            named.extend(title_cues.iter().cloned());
+            if title_danger {
+                named.push("title_danger".into());
+            }
+            // bare: nothing near the mention says it is negated, past, hypothetical, asked
+            // about or handled
+            let against = |h: &CueHit<'_>, wide: bool| {
+                matches!(
+                    h.cue,
+                    Cue::Negation | Cue::Past | Cue::Hypothetical | Cue::Request | Cue::Resolved
+                ) && (wide || matches!(h.scope, Scope::Before | Scope::Clause))
+            };
+            if !hits.iter().any(|h| against(h, false)) {
+                named.push("bare".into());
+                named.push(format!("bare&kind={}", m.kind));
+                if m.start < title_len {
+                    named.push("bare&in_title".into());
+                }
+                if !hits.iter().any(|h| against(h, h.scope == Scope::Sentence)) {
+                    named.push("bare_sentence".into());
+                }
+            }
             named.sort_unstable();
             named.dedup();
             let clause = &text[m.clause.0..m.clause.1];
@@ -100,6 +133,7 @@ pub fn mention_features(lex: &Lexicon, text: &str, title_len: usize) -> Vec<Ment
                     .iter()
                     .map(|h| (h.cue, h.scope, h.word.to_string()))
                     .collect(),
+                prior: lex.prior(&named),
                 named,
                 grams: bigrams(clause),
             }

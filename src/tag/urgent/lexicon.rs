@@ -132,6 +132,8 @@ pub struct CueHit<'t> {
 struct LexiconFile {
     danger: BTreeMap<String, Vec<String>>,
     cues: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    prior: BTreeMap<String, f32>,
 }
 
 /// The parsed lexicon with its matchers.
@@ -144,6 +146,8 @@ pub struct Lexicon {
     cue_words: Vec<String>,
     cue_of: Vec<Option<Cue>>,
     cues: AhoCorasick,
+    /// Hand-set weights of named features (`bias` for the constant), see [`Lexicon::prior`].
+    prior: BTreeMap<String, f32>,
 }
 
 /// How many characters before a mention a negation may stand.
@@ -214,6 +218,7 @@ impl Lexicon {
             cue_words,
             cue_of,
             cues,
+            prior: file.prior,
         })
     }
 
@@ -222,6 +227,20 @@ impl Lexicon {
         static BUILTIN: LazyLock<Lexicon> =
             LazyLock::new(|| Lexicon::parse(DEFAULT_LEXICON).expect("built-in urgency lexicon"));
         &BUILTIN
+    }
+
+    /// The prior score of a mention: the hand-set weights of its named features, plus `bias`.
+    pub fn prior<S: AsRef<str>>(&self, named: &[S]) -> f32 {
+        let bias = self.prior.get("bias").copied().unwrap_or(0.0);
+        bias + named
+            .iter()
+            .filter_map(|n| self.prior.get(n.as_ref()))
+            .sum::<f32>()
+    }
+
+    /// The hand-set weight of one named feature (0 when it has none).
+    pub fn prior_of(&self, name: &str) -> f32 {
+        self.prior.get(name).copied().unwrap_or(0.0)
     }
 
     /// Every danger term.

@@ -39,6 +39,12 @@ pub struct UrgencyModel {
     /// Urgent when the score is at least this.
     pub threshold: f32,
     pub bias: f32,
+    /// Weight of the lexicon's prior score.
+    #[serde(default)]
+    pub prior_weight: f32,
+    /// Scores a letter by its mentions' features pooled (else by its best mention's).
+    #[serde(default)]
+    pub pooled: bool,
     /// Weights of the named features (kind=, term=, cue=...).
     pub named: BTreeMap<String, f32>,
     /// Weights of the clause bigram buckets.
@@ -46,6 +52,21 @@ pub struct UrgencyModel {
     /// The cross-validation inside the training sources.
     #[serde(default)]
     pub cv: Option<CvFigures>,
+}
+
+/// A letter's mentions as one: their named features and bigrams together, the highest prior.
+pub fn pool(mentions: &[MentionFeatures]) -> MentionFeatures {
+    let mut out = mentions[0].clone();
+    for m in &mentions[1..] {
+        out.named.extend(m.named.iter().cloned());
+        out.grams.extend(&m.grams);
+        out.prior = out.prior.max(m.prior);
+    }
+    out.named.sort_unstable();
+    out.named.dedup();
+    out.grams.sort_unstable();
+    out.grams.dedup();
+    out
 }
 
 fn logistic(x: f32) -> f32 {
@@ -95,7 +116,7 @@ impl UrgencyModel {
             .filter_map(|n| self.named.get(n.as_str()))
             .sum();
         let grams: f32 = f.grams.iter().filter_map(|g| self.grams.get(g)).sum();
-        self.bias + named + self.gram_value * grams
+        self.bias + self.prior_weight * f.prior + named + self.gram_value * grams
     }
 
     /// The probability that a mention makes its letter urgent.
@@ -103,16 +124,21 @@ impl UrgencyModel {
         logistic(self.logit(f))
     }
 
-    /// A letter's score: the best of its mentions' (0 without a mention), and that mention.
+    /// A letter's score (0 without a mention) and its strongest mention: the best of its
+    /// mentions' scores, or for a pooled model the score of their features pooled.
     pub fn letter_score<'f>(
         &self,
         mentions: &'f [MentionFeatures],
     ) -> (f32, Option<&'f MentionFeatures>) {
-        mentions
+        let best = mentions
             .iter()
             .map(|m| (self.score(m), m))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map_or((0.0, None), |(s, m)| (s, Some(m)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        match best {
+            None => (0.0, None),
+            Some((_, m)) if self.pooled => (self.score(&pool(mentions)), Some(m)),
+            Some((s, m)) => (s, Some(m)),
+        }
     }
 
     /// Judges a text (`title_len`: how many bytes at its start are the title): `None` when it
@@ -126,18 +152,25 @@ impl UrgencyModel {
             term: m.term.clone(),
             kind: m.kind.clone(),
             mention: m.clause.clone(),
-            cues: self.deciding_cues(m),
+            cues: self.deciding_cues(lex, m),
             score: (score * 1000.0).round() / 1000.0,
         })
     }
 
-    /// The mention's cues with the weight of their feature, strongest first, as
-    /// `过去:去年(-1.2)`; at most five.
-    fn deciding_cues(&self, m: &MentionFeatures) -> Vec<String> {
+    /// The mention's cues with the weight of their feature (its own and its share of the
+    /// prior), strongest first, as `过去:去年(-1.2)`; at most five.
+    fn deciding_cues(&self, lex: &Lexicon, m: &MentionFeatures) -> Vec<String> {
         let mut cues: Vec<(f32, String)> = Vec::new();
         for (cue, scope, word) in &m.cues {
             let name = format!("cue={}@{}", cue.key(), scope.key());
-            let w = self.named.get(&name).copied().unwrap_or(0.0);
+            let own = self.named.get(&name).copied().unwrap_or(0.0);
+            let of_word = self
+                .named
+                .get(&format!("word={word}"))
+                .copied()
+                .filter(|_| matches!(scope, Scope::Before | Scope::Clause))
+                .unwrap_or(0.0);
+            let w = own + of_word + self.prior_weight * lex.prior_of(&name);
             let place = match scope {
                 Scope::Before | Scope::Clause => "",
                 Scope::Sentence => "·句",

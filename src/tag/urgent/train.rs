@@ -21,7 +21,7 @@ use rand::SeedableRng;
 use super::features::{mention_features, MentionFeatures};
 use super::legacy;
 use super::lexicon::Lexicon;
-use super::model::{CvFigures, UrgencyModel};
+use super::model::{pool, CvFigures, UrgencyModel};
 use super::UrgencyError;
 use crate::ingest::{read_path, ReadOptions};
 use crate::model::Case;
@@ -270,12 +270,14 @@ impl Columns {
     }
 
     fn matrix(&self, rows: &[&MentionFeatures], gram_value: f32) -> Array2<f64> {
-        let k = self.named.len();
+        // column 0 the prior score, then the named features, then the bigrams
+        let k = 1 + self.named.len();
         let mut x = Array2::<f64>::zeros((rows.len(), k + self.grams.len()));
         for (i, m) in rows.iter().enumerate() {
+            x[[i, 0]] = f64::from(m.prior);
             for n in &m.named {
                 if let Some(&j) = self.named_at.get(n) {
-                    x[[i, j]] = 1.0;
+                    x[[i, 1 + j]] = 1.0;
                 }
             }
             for g in &m.grams {
@@ -329,12 +331,12 @@ fn fit_rows(
         -1.0
     };
     let p = fitted.params();
-    let k = cols.named.len();
+    let k = 1 + cols.named.len();
     let named = cols
         .named
         .iter()
         .enumerate()
-        .map(|(j, n)| (n.clone(), (sign * p[j]) as f32))
+        .map(|(j, n)| (n.clone(), (sign * p[1 + j]) as f32))
         .filter(|(_, w)| *w != 0.0)
         .collect();
     let grams = cols
@@ -350,22 +352,49 @@ fn fit_rows(
         n_urgent: 0,
         alpha,
         gram_value,
+        pooled: false,
         threshold: 0.5,
         bias: (sign * fitted.intercept()) as f32,
+        prior_weight: (sign * p[0]) as f32,
         named,
         grams,
         cv: None,
     })
 }
 
-/// The two-round multiple-instance fit over letters' mentions.
+/// One configuration of the fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Config {
+    alpha: f64,
+    gram_value: f32,
+    pooled: bool,
+}
+
+/// The fit over letters' mentions: pooled, one fit over each letter's mentions pooled;
+/// else two rounds, multiple-instance.
 fn fit_letters(
     mentions: &[&Vec<MentionFeatures>],
     urgent: &[bool],
-    alpha: f64,
-    gram_value: f32,
+    c: Config,
     positive_weight: usize,
 ) -> Result<UrgencyModel, UrgencyError> {
+    let Config {
+        alpha,
+        gram_value,
+        pooled,
+    } = c;
+    if pooled {
+        let (rows, labels): (Vec<MentionFeatures>, Vec<bool>) = mentions
+            .iter()
+            .zip(urgent)
+            .filter(|(ms, _)| !ms.is_empty())
+            .map(|(ms, &u)| (pool(ms), u))
+            .unzip();
+        let refs: Vec<&MentionFeatures> = rows.iter().collect();
+        let mut m = fit_rows(&refs, &labels, alpha, gram_value, positive_weight)?;
+        m.pooled = true;
+        return Ok(m);
+    }
     let mut rows: Vec<&MentionFeatures> = Vec::new();
     let mut labels: Vec<bool> = Vec::new();
     for (ms, &u) in mentions.iter().zip(urgent) {
@@ -440,7 +469,7 @@ fn out_of_fold(
     urgent: &[bool],
     fold: &[usize],
     k: usize,
-    (alpha, gram_value): (f64, f32),
+    config: Config,
     positive_weight: usize,
 ) -> Result<Vec<(f32, bool)>, UrgencyError> {
     let mut scored = vec![(0f32, false); urgent.len()];
@@ -448,7 +477,7 @@ fn out_of_fold(
         let train: Vec<usize> = (0..urgent.len()).filter(|&i| fold[i] != f).collect();
         let ms: Vec<&Vec<MentionFeatures>> = train.iter().map(|&i| &mentions[i]).collect();
         let ys: Vec<bool> = train.iter().map(|&i| urgent[i]).collect();
-        let m = fit_letters(&ms, &ys, alpha, gram_value, positive_weight)?;
+        let m = fit_letters(&ms, &ys, config, positive_weight)?;
         for i in (0..urgent.len()).filter(|&i| fold[i] == f) {
             scored[i] = (m.letter_score(&mentions[i]).0, urgent[i]);
         }
@@ -463,27 +492,27 @@ pub fn fit(letters: &[Letter], opts: &FitOptions) -> Result<UrgencyModel, Urgenc
     let urgent: Vec<bool> = letters.iter().map(|l| l.urgent).collect();
     let k = opts.folds.max(2);
     let fold = folds(&urgent, k, opts.seed);
-    let mut best: Option<((f64, f32), f32, Figures)> = None;
-    for &alpha in &opts.alphas {
-        for &gv in &opts.gram_values {
-            let scored = out_of_fold(
-                &mentions,
-                &urgent,
-                &fold,
-                k,
-                (alpha, gv),
-                opts.positive_weight,
-            )?;
-            let (t, f) = best_threshold(&scored);
-            if best.as_ref().is_none_or(|b| f.f1() > b.2.f1()) {
-                best = Some(((alpha, gv), t, f));
+    let mut best: Option<(Config, f32, Figures)> = None;
+    for pooled in [false, true] {
+        for &alpha in &opts.alphas {
+            for &gram_value in &opts.gram_values {
+                let c = Config {
+                    alpha,
+                    gram_value,
+                    pooled,
+                };
+                let scored = out_of_fold(&mentions, &urgent, &fold, k, c, opts.positive_weight)?;
+                let (t, f) = best_threshold(&scored);
+                if best.as_ref().is_none_or(|b| f.f1() > b.2.f1()) {
+                    best = Some((c, t, f));
+                }
             }
         }
     }
-    let ((alpha, gv), threshold, cvf) =
+    let (config, threshold, cvf) =
         best.ok_or_else(|| UrgencyError::Fit("no configuration to try".into()))?;
     let all: Vec<&Vec<MentionFeatures>> = mentions.iter().collect();
-    let mut model = fit_letters(&all, &urgent, alpha, gv, opts.positive_weight)?;
+    let mut model = fit_letters(&all, &urgent, config, opts.positive_weight)?;
     let mut sources: Vec<String> = letters.iter().map(|l| l.source.clone()).collect();
     sources.sort_unstable();
     sources.dedup();
