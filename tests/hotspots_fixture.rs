@@ -342,3 +342,42 @@ fn empty_and_tiny_inputs() {
     let no_text = vec![Case::new("1", "，。"), Case::new("2", "！！")];
     assert!(find_hotspots(&no_text, &HotspotParams::default()).is_empty());
 }
+
+/// A letter sent again (same text, new id, a second later) is counted as a copy of the
+/// hotspot, not as one more case, and two copies alone make no hotspot.
+#[test]
+fn copies_of_a_letter_are_duplicates_not_cases() {
+    let cases = fixture();
+    let base = find_hotspots(&cases, &HotspotParams::default());
+    let a = base.iter().find(|h| h.label.contains("幸福里")).unwrap();
+    let mut more = cases.clone();
+    let first = cases.iter().find(|c| c.id == a.case_ids[0]).unwrap();
+    for k in 0..3 {
+        let mut copy = first.clone();
+        copy.id = format!("COPY{k}");
+        copy.received_at = first.received_at.map(|t| t + chrono::Duration::seconds(1));
+        more.push(copy);
+    }
+    // Three copies of one unrelated letter are one letter: no hotspot.
+    let lone = case(
+        "Z1",
+        "z",
+        "2023-05-20",
+        "某某路口井盖丢失",
+        "路口井盖丢了，很危险。",
+        0,
+    );
+    for k in 0..3 {
+        let mut c = lone.clone();
+        c.id = format!("Z1-{k}");
+        more.push(c);
+    }
+    let hot = find_hotspots(&more, &HotspotParams::default());
+    let b = hot.iter().find(|h| h.label.contains("幸福里")).unwrap();
+    assert_eq!(b.case_count, a.case_count);
+    assert_eq!(b.duplicates, 3);
+    assert!(b.duplicate_ids.iter().all(|d| d.starts_with("COPY")));
+    assert!(hot
+        .iter()
+        .all(|h| !h.case_ids.iter().any(|id| id.starts_with("Z1"))));
+}

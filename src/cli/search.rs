@@ -155,7 +155,12 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             format!(
                 "，显示第 {}-{} 条",
                 args.offset + 1,
-                args.offset + res.hits.len()
+                args.offset
+                    + res
+                        .hits
+                        .iter()
+                        .map(|h| 1 + h.duplicate_ids.len())
+                        .sum::<usize>()
             )
         }
     )?;
@@ -166,6 +171,14 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| h.case.narrative.chars().take(30).collect());
         writeln!(out)?;
         writeln!(out, "{}. [{}] {}", args.offset + i + 1, h.id, title)?;
+        if !h.duplicate_ids.is_empty() {
+            writeln!(
+                out,
+                "   另有重复 {} 件：{}",
+                h.duplicate_ids.len(),
+                h.duplicate_ids.join("、")
+            )?;
+        }
         let mut meta = Vec::new();
         if let Some(d) = &h.received_at {
             meta.push(d.clone());

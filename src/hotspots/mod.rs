@@ -150,7 +150,7 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
     let vectors = vectorize::vectorize(cases, &params.vectorize);
     timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
-    let clusters = subjects::merge_by_subject(&vectors, &place_groups(&vectors), clusters);
+    let clusters = subjects::merge_by_subject(&vectors, clusters);
     timer.stage("cluster");
     let repeat_ids: HashSet<String> = repeats::mark_repeats_with(cases, &vectors)
         .into_iter()

@@ -3,8 +3,9 @@
 //! The clustering keeps different problems apart, also at one place; an analyst reads one
 //! estate (五矿万境) with a cracked wall, a fire risk and a smaller basement as one hotspot
 //! with three sub-problems, and two clusters on the same place and problem as one. So after
-//! clustering, clusters of two or more letters whose subject is the same place group are
-//! merged into one, and a single letter joins them when its title names the subject (a
+//! clustering, clusters of two or more letters with the same subject (names ending in the
+//! same subject are one: 万科魅力之城 is 魅力之城, but a brand's estates 碧桂园南城 and
+//! 碧桂园山湖城 stay apart) are merged into one, and a single letter joins them when its title names the subject (a
 //! place named in passing in the narrative does not make the letter about it); the merged
 //! clusters stay listed as its parts. A cluster's subject is the
 //! place entity (see [`super::entities`]) that more than half its letters name (a name
@@ -56,27 +57,38 @@ pub fn subject(analyses: &[&Analysis]) -> Option<String> {
         .map(|x| x.2.to_string())
 }
 
-/// Merges the clusters (member indices into `vectors`) that share a subject; `group[name]`
-/// maps a place name to its place group (names containing one another share one).
-/// Clusters without a subject stay as they are. Largest first.
-pub fn merge_by_subject(
-    vectors: &Vectors,
-    group: &HashMap<&str, u32>,
-    clusters: Vec<Vec<usize>>,
-) -> Vec<Merged> {
-    let mut by_group: HashMap<u32, usize> = HashMap::new();
+/// Merges the clusters (member indices into `vectors`) that share a subject. Clusters
+/// without a subject stay as they are. Largest first.
+pub fn merge_by_subject(vectors: &Vectors, clusters: Vec<Vec<usize>>) -> Vec<Merged> {
+    let names: Vec<Option<String>> = clusters
+        .iter()
+        .map(|m| subject(&m.iter().map(|&i| &vectors.analyses[i]).collect::<Vec<_>>()))
+        .collect();
+    let mut known: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
+    known.sort_by_key(|n| n.chars().count());
+    known.dedup();
+    // A name's key is the shortest subject it ends with (万科魅力之城 is 魅力之城; 碧桂园南城
+    // is not 碧桂园: the specific name comes last).
+    let key_of = |name: &str| -> String {
+        known
+            .iter()
+            .find(|k| k.chars().count() >= 3 && name.ends_with(**k))
+            .map_or(name, |k| *k)
+            .to_string()
+    };
+    let mut by_group: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<Merged> = Vec::new();
-    for members in clusters {
+    for (members, name) in clusters.iter().zip(&names) {
+        let members = members.clone();
         let analyses: Vec<&Analysis> = members.iter().map(|&i| &vectors.analyses[i]).collect();
-        let name = subject(&analyses);
-        let key = name.as_deref().and_then(|s| group.get(s).copied());
+        let key = name.as_deref().map(key_of);
         // A single letter only joins a subject its title names; it starts none.
         let single = members.len() == 1;
         let titled = name
             .as_deref()
             .is_some_and(|s| analyses[0].head.contains(s));
         let key = key.filter(|_| !single || titled);
-        let joined = key.and_then(|k| by_group.get(&k).copied());
+        let joined = key.as_ref().and_then(|k| by_group.get(k).copied());
         match joined {
             Some(at) => {
                 let m = &mut out[at];
@@ -146,19 +158,14 @@ mod tests {
             ],
             ..Vectors::default()
         };
-        let group: HashMap<&str, u32> = [("五矿万境", 0), ("丽发新城", 1)].into_iter().collect();
-        let merged = merge_by_subject(
-            &vectors,
-            &group,
-            vec![vec![0, 1], vec![3], vec![2], vec![4]],
-        );
+        let merged = merge_by_subject(&vectors, vec![vec![0, 1], vec![3], vec![2], vec![4]]);
         assert_eq!(merged[0].members, vec![0, 1, 2]);
         assert_eq!(merged[0].parts, vec![vec![0, 1], vec![2]]);
         assert_eq!(merged.len(), 3);
         // A single letter whose title does not name the subject stays apart.
         let mut vectors = vectors;
         vectors.analyses[2].head = "墙壁开裂".into();
-        let merged = merge_by_subject(&vectors, &group, vec![vec![0, 1], vec![2]]);
+        let merged = merge_by_subject(&vectors, vec![vec![0, 1], vec![2]]);
         assert_eq!(merged.len(), 2);
     }
 }

@@ -201,6 +201,10 @@ pub struct Hit {
     /// The whole case.
     #[serde(skip)]
     pub case: Case,
+    /// Hits of the same page with the same or nearly the same text (see
+    /// [`crate::hotspots::dedupe`]), shown once, under this one: "另有重复 N 件".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_ids: Vec<String>,
 }
 
 /// Hits and the number of matching cases.
@@ -442,12 +446,34 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
             snippet_html: snip.html(),
             snippet_marked: snip.marked("【", "】"),
             case,
+            duplicate_ids: Vec::new(),
         });
     }
+    let mut hits = collapse_duplicates(hits);
     if req.limit == 0 {
         hits.clear();
     }
     Ok(SearchResults { total_hits, hits })
+}
+
+/// The hits of one page with duplicate texts collapsed onto the best-ranked of them (which
+/// lists the others' ids); the order of the rest is kept.
+pub fn collapse_duplicates(hits: Vec<Hit>) -> Vec<Hit> {
+    let cases: Vec<Case> = hits.iter().map(|h| h.case.clone()).collect();
+    let kept = crate::hotspots::dedupe::duplicate_of(&cases);
+    // The group of each hit is its kept case; the first hit of a group in rank order stands.
+    let mut first_of: std::collections::HashMap<usize, usize> = Default::default();
+    let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+    for (i, h) in hits.into_iter().enumerate() {
+        match first_of.get(&kept[i]) {
+            Some(&at) => out[at].duplicate_ids.push(h.id),
+            None => {
+                first_of.insert(kept[i], out.len());
+                out.push(h);
+            }
+        }
+    }
+    out
 }
 
 /// The addresses of every case matching the query text (no filters), for measurements.
@@ -464,4 +490,42 @@ pub fn matching_docs(
     let (q, _) = build_query(store, &req)?;
     let searcher = store.reader().searcher();
     Ok(searcher.search(&*q, &tantivy::collector::DocSetCollector)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(id: &str, title: &str, body: &str) -> Hit {
+        let mut case = Case::new(id, body);
+        case.title = Some(title.to_string());
+        Hit {
+            id: id.to_string(),
+            score: 1.0,
+            received_at: None,
+            title: case.title.clone(),
+            department: None,
+            topic: None,
+            snippet: String::new(),
+            snippet_html: String::new(),
+            snippet_marked: String::new(),
+            case,
+            duplicate_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn duplicate_texts_collapse_onto_the_best_ranked() {
+        let body = "小区门口路灯不亮已经一个多月了，晚上出行很不安全，请尽快维修。";
+        let hits = vec![
+            hit("1", "路灯不亮", body),
+            hit("2", "井盖丢失", "路口井盖丢了，很危险，请尽快处理。"),
+            hit("3", "路灯不亮", body),
+            hit("4", "路灯不亮！", &body.replace('，', " ")),
+        ];
+        let out = collapse_duplicates(hits);
+        let ids: Vec<&str> = out.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, vec!["1", "2"]);
+        assert_eq!(out[0].duplicate_ids, vec!["3".to_string(), "4".to_string()]);
+    }
 }
