@@ -223,6 +223,21 @@ impl Drop for Running {
     }
 }
 
+/// How often the store is reloaded to see commits made by another process (`hotline ingest`
+/// in a terminal); this server's own ingests are seen at each of their commits.
+const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn spawn_reloader(store: Arc<CaseStore>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RELOAD_EVERY);
+        loop {
+            tick.tick().await;
+            let s = store.clone();
+            let _ = tokio::task::spawn_blocking(move || s.reload()).await;
+        }
+    });
+}
+
 fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, ServeError> {
     let l =
         std::net::TcpListener::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
@@ -248,6 +263,7 @@ pub fn spawn(cfg: &ServeConfig) -> Result<Running, ServeError> {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                 return;
             };
+            spawn_reloader(state.store.clone());
             let _ = axum::serve(listener, router(state))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
@@ -269,6 +285,7 @@ pub fn run(cfg: &ServeConfig, on_listen: impl FnOnce(SocketAddr)) -> Result<(), 
     on_listen(listener.local_addr()?);
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
+        spawn_reloader(state.store.clone());
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
