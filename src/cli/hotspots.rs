@@ -126,6 +126,7 @@ struct Output<'a> {
 
 pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
     let store = CaseStore::open_existing(&args.index.index)?;
+    let mut timer = crate::hotspots::StageTimer::new();
     let period = period_of(&args)?;
     // A bounded period reads its own cases and the previous period's, not the whole store.
     let all = match period {
@@ -134,6 +135,7 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         }
         _ => store.all_cases()?,
     };
+    timer.stage("load cases");
     let topic_ok = |c: &Case| match &args.topic {
         Some(t) => c.tags.as_ref().is_some_and(|tags| &tags.topic == t),
         None => true,
@@ -142,26 +144,32 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
         None => true,
     };
-    let current: Vec<Case> = all
-        .iter()
-        .filter(|c| topic_ok(c) && in_period(c, period.map(|p| p.0)))
-        .cloned()
-        .collect();
-    let previous: Vec<Case> = match period {
+    // The cases are moved, not copied, into the period and the previous one.
+    let stored = all.len();
+    let prev_period = match period {
         Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            let prev = p.previous(month);
-            all.iter()
-                .filter(|c| topic_ok(c) && in_period(c, Some(prev)))
-                .cloned()
-                .collect()
+            Some(p.previous(month))
         }
-        _ => Vec::new(),
+        _ => None,
     };
+    let mut current: Vec<Case> = Vec::new();
+    let mut previous: Vec<Case> = Vec::new();
+    for c in all {
+        if !topic_ok(&c) {
+            continue;
+        }
+        if in_period(&c, period.map(|p| p.0)) {
+            current.push(c);
+        } else if prev_period.is_some() && in_period(&c, prev_period) {
+            previous.push(c);
+        }
+    }
     let params = HotspotParams {
         top: args.top,
         previous,
         ..HotspotParams::default()
     };
+    timer.stage("split periods");
     let hotspots = find_hotspots(&current, &params);
     if args.json {
         let out = Output {
@@ -173,7 +181,7 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if current.is_empty() {
-        println!("该时段没有工单（共 {} 件在库）。", all.len());
+        println!("该时段没有工单（共 {stored} 件在库）。");
         return Ok(ExitCode::SUCCESS);
     }
     let by_id: HashMap<&str, &Case> = current.iter().map(|c| (c.id.as_str(), c)).collect();

@@ -93,11 +93,24 @@ const PREVIOUS_MIN_SIM: f32 = 0.5;
 
 /// The period's hotspots, hottest first (`params.top` of them; 0 = all).
 pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
+    let cases: Vec<&Case> = cases.iter().collect();
+    let previous: Vec<&Case> = params.previous.iter().collect();
+    find_hotspots_refs(&cases, &previous, params)
+}
+
+/// [`find_hotspots`] for borrowed cases, with the previous period's cases given apart
+/// (`params.previous` is not read): the report finds the month's hotspots without copying
+/// the month.
+pub fn find_hotspots_refs(
+    cases: &[&Case],
+    previous: &[&Case],
+    params: &HotspotParams,
+) -> Vec<Hotspot> {
     if cases.is_empty() {
         return Vec::new();
     }
     let mut timer = StageTimer::new();
-    let vectors = vectorize::vectorize(cases, &params.vectorize);
+    let vectors = vectorize::vectorize_refs(cases, &params.vectorize);
     timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
     timer.stage("cluster");
@@ -120,7 +133,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         .collect();
     sort_by_heat(&mut hotspots);
     timer.stage("build");
-    if !params.previous.is_empty() {
+    if !previous.is_empty() {
         // Growth for the leading candidates only (it changes heat by a bounded factor).
         let keep = if params.top == 0 {
             hotspots.len()
@@ -131,7 +144,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
         let seg = crate::text::segmenter();
         let centroids: Vec<&vectorize::SparseVec> = hotspots.iter().map(|d| &d.centroid).collect();
         let previous: Vec<vectorize::SparseVec> =
-            previous_candidates(&params.previous, &vectors, &centroids)
+            previous_candidates(previous, &vectors, &centroids)
                 .into_par_iter()
                 .map(|c| {
                     vectors.project(
@@ -186,7 +199,7 @@ pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
 /// weight below PREVIOUS_MIN_SIM² cannot reach it (Cauchy–Schwarz with a unit vector). One
 /// Aho–Corasick pass over each text; only the candidates are then analysed.
 fn previous_candidates<'a>(
-    previous: &'a [Case],
+    previous: &[&'a Case],
     vectors: &vectorize::Vectors,
     centroids: &[&vectorize::SparseVec],
 ) -> Vec<&'a Case> {
@@ -214,7 +227,7 @@ fn previous_candidates<'a>(
         .ascii_case_insensitive(true)
         .build(patterns.iter().map(|x| x.0.as_str()))
     else {
-        return previous.iter().collect();
+        return previous.to_vec();
     };
     let bound = PREVIOUS_MIN_SIM * PREVIOUS_MIN_SIM - 1e-4;
     previous
@@ -247,6 +260,7 @@ fn previous_candidates<'a>(
             }
             mass.iter().any(|&m| m >= bound)
         })
+        .copied()
         .collect()
 }
 
@@ -260,6 +274,19 @@ struct Draft {
 
 /// Prints the time of each stage to stderr when `HOTLINE_HOTSPOTS_TIMING` is set (for
 /// profiling; silent otherwise).
+/// `VmRSS` / `VmHWM` of this process (Linux), for the stage timings.
+pub(crate) fn memory_now() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .map(|l| l[k.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    format!("rss {} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
 pub(crate) struct StageTimer {
     on: bool,
     at: std::time::Instant,
@@ -276,7 +303,11 @@ impl StageTimer {
     pub(crate) fn stage(&mut self, name: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            eprintln!("hotspots {name}: {:.3} s", (now - self.at).as_secs_f64());
+            eprintln!(
+                "hotspots {name}: {:.3} s, {}",
+                (now - self.at).as_secs_f64(),
+                crate::hotspots::memory_now()
+            );
             self.at = now;
         }
     }
@@ -369,7 +400,7 @@ fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> he
 
 /// One hotspot from a cluster, without its label.
 fn build(
-    cases: &[Case],
+    cases: &[&Case],
     vectors: &vectorize::Vectors,
     members: &[usize],
     repeat_ids: &HashSet<String>,
