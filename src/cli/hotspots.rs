@@ -135,6 +135,8 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         }
         _ => store.all_cases()?,
     };
+    // The store's mapped pages count in the resident set: closed once the cases are read.
+    drop(store);
     timer.stage("load cases");
     let topic_ok = |c: &Case| match &args.topic {
         Some(t) => c.tags.as_ref().is_some_and(|tags| &tags.topic == t),
