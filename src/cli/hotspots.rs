@@ -55,17 +55,22 @@ pub fn period_of(args: &HotspotsArgs) -> Result<Option<(Period, bool)>> {
 
 pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
     let store = CaseStore::open_existing(&args.index.index)?;
+    let mut timer = crate::hotspots::StageTimer::new();
     let period = period_of(&args)?;
     let PeriodCases {
         all,
         current,
         previous,
     } = period_cases(&store, period, args.topic.as_deref())?;
+    // The store's mapped pages count in the resident set: closed once the cases are read.
+    drop(store);
+    timer.stage("load cases");
     let params = HotspotParams {
         top: args.top,
         previous,
         ..HotspotParams::default()
     };
+    timer.stage("split periods");
     let hotspots = find_hotspots(&current, &params);
     if args.json {
         let out = Output {
@@ -77,7 +82,7 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if current.is_empty() {
-        println!("该时段没有工单（共 {} 件在库）。", all);
+        println!("该时段没有工单（共 {all} 件在库）。");
         return Ok(ExitCode::SUCCESS);
     }
     let by_id: HashMap<&str, &Case> = current.iter().map(|c| (c.id.as_str(), c)).collect();

@@ -118,7 +118,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         // Refused before the cases are read, not after the work.
         crate::outfile::check_target(path, &protected)?;
     }
+    let mut timer = crate::hotspots::StageTimer::new();
     let cases = load_cases(&args)?;
+    timer.stage("report: load cases");
     let opts = ReportOptions {
         title: args.title.clone().filter(|t| !t.trim().is_empty()),
         date_basis: if args.by_closed {
@@ -137,6 +139,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             cases.len()
         );
     }
+    timer.stage("report: build");
     let bytes = report::render(&built, format)?;
     match out {
         Some(path) => {

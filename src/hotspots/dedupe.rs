@@ -10,6 +10,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
+use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 use crate::model::Case;
@@ -30,8 +31,11 @@ const MAX_BUCKET: usize = 64;
 
 /// `kept[i]`: the index of the case `cases[i]` duplicates (its group's earliest case), or
 /// `i` itself when it is kept.
-pub fn duplicate_of(cases: &[Case]) -> Vec<usize> {
-    let texts: Vec<String> = cases.par_iter().map(normalized_text).collect();
+pub fn duplicate_of<C: Borrow<Case> + Sync>(cases: &[C]) -> Vec<usize> {
+    let texts: Vec<String> = cases
+        .par_iter()
+        .map(|c| normalized_text(c.borrow()))
+        .collect();
     let mut owner: Vec<usize> = (0..cases.len()).collect();
     // Exact duplicates.
     let mut first: FxHashMap<&str, usize> = FxHashMap::default();
@@ -86,7 +90,7 @@ pub fn duplicate_of(cases: &[Case]) -> Vec<usize> {
     for i in 0..cases.len() {
         let r = find(&mut owner, i);
         let k = keeper.entry(r).or_insert(i);
-        if earlier(&cases[i], &cases[*k]) {
+        if earlier(cases[i].borrow(), cases[*k].borrow()) {
             *k = i;
         }
     }

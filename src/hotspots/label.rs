@@ -309,7 +309,10 @@ fn ordered_terms(terms: Vec<(String, f32)>, vectors: &Vectors, central: usize) -
     let central_terms: Vec<&str> = {
         let a = &vectors.analyses[central];
         if a.title_terms.is_empty() {
-            a.terms.iter().map(|t| t.0.as_str()).collect()
+            a.term_ids
+                .iter()
+                .map(|&id| vectors.vocab[id as usize].as_str())
+                .collect()
         } else {
             a.title_terms.iter().map(String::as_str).collect()
         }

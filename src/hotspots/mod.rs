@@ -123,31 +123,49 @@ const PREVIOUS_MIN_SIM: f32 = 0.5;
 /// The period's hotspots, hottest first (`params.top` of them; 0 = all). Duplicate letters
 /// (see [`dedupe`]) are clustered once, through their earliest copy.
 pub fn find_hotspots(cases: &[Case], params: &HotspotParams) -> Vec<Hotspot> {
+    let cases: Vec<&Case> = cases.iter().collect();
+    let previous: Vec<&Case> = params.previous.iter().collect();
+    find_hotspots_refs(&cases, &previous, params)
+}
+
+/// [`find_hotspots`] for borrowed cases, with the previous period's cases given apart
+/// (`params.previous` is not read): the report finds the month's hotspots without copying
+/// the month.
+pub fn find_hotspots_refs(
+    cases: &[&Case],
+    previous: &[&Case],
+    params: &HotspotParams,
+) -> Vec<Hotspot> {
     let kept = dedupe::duplicate_of(cases);
     let mut copies: FxHashMap<usize, Vec<&Case>> = FxHashMap::default();
     for (i, &k) in kept.iter().enumerate() {
         if k != i {
-            copies.entry(k).or_default().push(&cases[i]);
+            copies.entry(k).or_default().push(cases[i]);
         }
     }
-    let mut distinct: Vec<Case> = Vec::with_capacity(cases.len() - copies.len());
+    let mut distinct: Vec<&Case> = Vec::with_capacity(cases.len() - copies.len());
     let mut copies_of: Vec<Vec<&Case>> = Vec::with_capacity(distinct.capacity());
-    for (i, c) in cases.iter().enumerate() {
+    for (i, &c) in cases.iter().enumerate() {
         if kept[i] == i {
-            distinct.push(c.clone());
+            distinct.push(c);
             copies_of.push(copies.remove(&i).unwrap_or_default());
         }
     }
-    find_distinct(&distinct, &copies_of, params)
+    find_distinct(&distinct, &copies_of, previous, params)
 }
 
-/// [`find_hotspots`] over distinct letters; `copies[i]` are the duplicates of `cases[i]`.
-fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) -> Vec<Hotspot> {
+/// [`find_hotspots_refs`] over distinct letters; `copies[i]` are the duplicates of `cases[i]`.
+fn find_distinct(
+    cases: &[&Case],
+    copies: &[Vec<&Case>],
+    previous: &[&Case],
+    params: &HotspotParams,
+) -> Vec<Hotspot> {
     if cases.is_empty() {
         return Vec::new();
     }
     let mut timer = StageTimer::new();
-    let vectors = vectorize::vectorize(cases, &params.vectorize);
+    let vectors = vectorize::vectorize_refs(cases, &params.vectorize);
     timer.stage("vectorize");
     let clusters = clusters_of(&vectors, &params.cluster);
     let clusters = subjects::merge_by_subject(&vectors, clusters);
@@ -175,7 +193,7 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
         .collect();
     sort_by_heat(&mut hotspots);
     timer.stage("build");
-    if !params.previous.is_empty() {
+    if !previous.is_empty() {
         // Growth for the leading candidates only (it changes heat by a bounded factor).
         let keep = if params.top == 0 {
             hotspots.len()
@@ -186,7 +204,7 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
         let seg = crate::text::segmenter();
         let centroids: Vec<&vectorize::SparseVec> = hotspots.iter().map(|d| &d.centroid).collect();
         let previous: Vec<vectorize::SparseVec> =
-            previous_candidates(&params.previous, &vectors, &centroids)
+            previous_candidates(previous, &vectors, &centroids)
                 .into_par_iter()
                 .map(|c| {
                     vectors.project(
@@ -262,7 +280,7 @@ fn find_distinct(cases: &[Case], copies: &[Vec<&Case>], params: &HotspotParams) 
 /// weight below PREVIOUS_MIN_SIM² cannot reach it (Cauchy–Schwarz with a unit vector). One
 /// Aho–Corasick pass over each text; only the candidates are then analysed.
 fn previous_candidates<'a>(
-    previous: &'a [Case],
+    previous: &[&'a Case],
     vectors: &vectorize::Vectors,
     centroids: &[&vectorize::SparseVec],
 ) -> Vec<&'a Case> {
@@ -290,7 +308,7 @@ fn previous_candidates<'a>(
         .ascii_case_insensitive(true)
         .build(patterns.iter().map(|x| x.0.as_str()))
     else {
-        return previous.iter().collect();
+        return previous.to_vec();
     };
     let bound = PREVIOUS_MIN_SIM * PREVIOUS_MIN_SIM - 1e-4;
     previous
@@ -323,6 +341,7 @@ fn previous_candidates<'a>(
             }
             mass.iter().any(|&m| m >= bound)
         })
+        .copied()
         .collect()
 }
 
@@ -363,7 +382,7 @@ const LABEL_TEXTS: usize = 60;
 /// (see [`bounds`]), widened to whole words where needed; else the topic's name.
 fn whole_words(
     lab: &label::Label,
-    cases: &[Case],
+    cases: &[&Case],
     members: &[usize],
     topic: Option<&str>,
 ) -> String {
@@ -419,6 +438,19 @@ struct Draft {
 
 /// Prints the time of each stage to stderr when `HOTLINE_HOTSPOTS_TIMING` is set (for
 /// profiling; silent otherwise).
+/// `VmRSS` / `VmHWM` of this process (Linux), for the stage timings.
+pub(crate) fn memory_now() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .map(|l| l[k.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    format!("rss {} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
 pub(crate) struct StageTimer {
     on: bool,
     at: std::time::Instant,
@@ -435,7 +467,11 @@ impl StageTimer {
     pub(crate) fn stage(&mut self, name: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            eprintln!("hotspots {name}: {:.3} s", (now - self.at).as_secs_f64());
+            eprintln!(
+                "hotspots {name}: {:.3} s, {}",
+                (now - self.at).as_secs_f64(),
+                crate::hotspots::memory_now()
+            );
             self.at = now;
         }
     }
@@ -528,7 +564,7 @@ fn heat_input(h: &Hotspot, period: Option<(NaiveDateTime, NaiveDateTime)>) -> he
 
 /// One hotspot from a cluster, without its label.
 fn build(
-    cases: &[Case],
+    cases: &[&Case],
     copies: &[Vec<&Case>],
     vectors: &vectorize::Vectors,
     members: &[usize],
@@ -552,7 +588,7 @@ fn build(
     let mut anonymous = 0;
     let everyone = members
         .iter()
-        .flat_map(|&i| std::iter::once(&cases[i]).chain(copies[i].iter().copied()));
+        .flat_map(|&i| std::iter::once(cases[i]).chain(copies[i].iter().copied()));
     for c in everyone.clone() {
         match c.user.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(u) => {

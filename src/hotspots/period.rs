@@ -130,23 +130,28 @@ pub fn period_cases(
         Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
         None => true,
     };
-    let current: Vec<Case> = all
-        .iter()
-        .filter(|c| topic_ok(c) && in_period(c, period.map(|p| p.0)))
-        .cloned()
-        .collect();
-    let previous: Vec<Case> = match period {
+    // The cases are moved, not copied, into the period and the previous one.
+    let stored = all.len();
+    let prev_period = match period {
         Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            let prev = p.previous(month);
-            all.iter()
-                .filter(|c| topic_ok(c) && in_period(c, Some(prev)))
-                .cloned()
-                .collect()
+            Some(p.previous(month))
         }
-        _ => Vec::new(),
+        _ => None,
     };
+    let mut current: Vec<Case> = Vec::new();
+    let mut previous: Vec<Case> = Vec::new();
+    for c in all {
+        if !topic_ok(&c) {
+            continue;
+        }
+        if in_period(&c, period.map(|p| p.0)) {
+            current.push(c);
+        } else if prev_period.is_some() && in_period(&c, prev_period) {
+            previous.push(c);
+        }
+    }
     Ok(PeriodCases {
-        all: all.len(),
+        all: stored,
         current,
         previous,
     })

@@ -56,11 +56,12 @@ pub struct Repeat {
 /// marked). Sorted by the repeat's id.
 pub fn mark_repeats(cases: &[Case]) -> Vec<Repeat> {
     let vectors = vectorize(cases, &VectorizeParams::default());
-    mark_repeats_with(cases, &vectors)
+    let cases: Vec<&Case> = cases.iter().collect();
+    mark_repeats_with(&cases, &vectors)
 }
 
 /// As [`mark_repeats`], with the cases already vectorised (`vectors.docs[i]` is `cases[i]`).
-pub fn mark_repeats_with(cases: &[Case], vectors: &Vectors) -> Vec<Repeat> {
+pub fn mark_repeats_with(cases: &[&Case], vectors: &Vectors) -> Vec<Repeat> {
     // Time order (ties by id), cases without a time left out.
     let mut order: Vec<(NaiveDateTime, usize)> = cases
         .iter()

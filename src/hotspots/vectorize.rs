@@ -49,8 +49,12 @@ impl Default for VectorizeParams {
 /// One analysed case.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
-    /// Terms with their (title-weighted) counts, in order of first occurrence.
+    /// Terms with their (title-weighted) counts, in order of first occurrence. Emptied by
+    /// [`vectorize`] once the terms are in the vocabulary (`term_ids` keeps their order).
     pub terms: Vec<(String, f32)>,
+    /// The vocabulary ids of `terms`, in the same order, for a case without a title (set by
+    /// [`vectorize`]; labels read them only then).
+    pub term_ids: Box<[u32]>,
     /// Terms of the title alone, in order (for labels).
     pub title_terms: Vec<String>,
     /// The title (else the narrative's first sentence), at most 40 characters (for labels).
@@ -180,6 +184,7 @@ pub fn analyze_case(seg: &Segmenter, case: &Case, params: &VectorizeParams) -> A
     };
     Analysis {
         terms: counts,
+        term_ids: Box::default(),
         title_terms,
         head,
         entities,
@@ -206,14 +211,98 @@ fn head_of(text: &str) -> String {
     kept[..clause_end.unwrap_or(cut)].to_string()
 }
 
+/// Cases analysed at a time by [`vectorize_refs`]: their terms are moved into the vocabulary
+/// before the next chunk, so that 100,000 cases never hold their terms as strings all at once
+/// (about 10 KB per case).
+const ANALYSIS_CHUNK: usize = 4_096;
+
 /// Analyses and vectorises `cases` (in parallel).
 pub fn vectorize(cases: &[Case], params: &VectorizeParams) -> Vectors {
+    let refs: Vec<&Case> = cases.iter().collect();
+    vectorize_refs(&refs, params)
+}
+
+/// [`vectorize`] for borrowed cases, a chunk of [`ANALYSIS_CHUNK`] at a time.
+pub fn vectorize_refs(cases: &[&Case], params: &VectorizeParams) -> Vectors {
     let seg = crate::text::segmenter();
-    let analyses: Vec<Analysis> = cases
-        .par_iter()
-        .map(|c| analyze_case(seg, c, params))
-        .collect();
-    vectorize_analyses(analyses, params)
+    let mut vocab = Vocabulary::default();
+    let mut analyses: Vec<Analysis> = Vec::with_capacity(cases.len());
+    let mut raw_ids: Vec<Vec<(u32, f32)>> = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(ANALYSIS_CHUNK) {
+        let mut part: Vec<Analysis> = chunk
+            .par_iter()
+            .map(|c| analyze_case(seg, c, params))
+            .collect();
+        for a in &mut part {
+            raw_ids.push(vocab.intern(a, params));
+        }
+        analyses.extend(part);
+    }
+    vocab.finish(raw_ids, analyses)
+}
+
+/// The features seen so far: names, ids and document frequencies.
+#[derive(Default)]
+struct Vocabulary {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+    df: Vec<u32>,
+    buf: String,
+}
+
+impl Vocabulary {
+    /// The raw (id, weight before idf) features of `a`; moves its terms into the vocabulary
+    /// (leaving their ids in `a.term_ids`).
+    fn intern(&mut self, a: &mut Analysis, params: &VectorizeParams) -> Vec<(u32, f32)> {
+        let mut out = Vec::with_capacity(a.terms.len() + 4);
+        let mut buf = std::mem::take(&mut self.buf);
+        for_each_feature(a, params, &mut buf, |name, w| {
+            let id = match self.ids.get(name) {
+                Some(&id) => id,
+                None => {
+                    let id = self.names.len() as u32;
+                    self.ids.insert(name.to_string(), id);
+                    self.names.push(name.to_string());
+                    self.df.push(0);
+                    id
+                }
+            };
+            self.df[id as usize] += 1;
+            out.push((id, w));
+        });
+        self.buf = buf;
+        // Labels read a case's terms in order only when it has no title.
+        if a.title_terms.is_empty() {
+            a.term_ids = out[..a.terms.len()].iter().map(|x| x.0).collect();
+        }
+        a.terms = Vec::new();
+        out
+    }
+
+    fn finish(self, raw_ids: Vec<Vec<(u32, f32)>>, analyses: Vec<Analysis>) -> Vectors {
+        let n = analyses.len() as f32;
+        let idf: Vec<f32> = self
+            .df
+            .iter()
+            .map(|&d| ((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0)
+            .collect();
+        // Weighted and normalised in place: the raw vectors become the documents.
+        let mut docs = raw_ids;
+        docs.par_iter_mut().for_each(|v| {
+            for x in v.iter_mut() {
+                x.1 *= idf[x.0 as usize];
+            }
+            normalize_in_place(v);
+        });
+        Vectors {
+            vocab: self.names,
+            ids: self.ids,
+            df: self.df,
+            idf,
+            docs,
+            analyses,
+        }
+    }
 }
 
 /// Calls `f` with each raw (feature name, weight before idf) of one analysis; `buf` holds
@@ -241,49 +330,13 @@ fn for_each_feature(
 }
 
 /// Builds the vocabulary, idf and normalised vectors from analysed cases.
-pub fn vectorize_analyses(analyses: Vec<Analysis>, params: &VectorizeParams) -> Vectors {
-    let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut vocab: Vec<String> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut buf = String::new();
+pub fn vectorize_analyses(mut analyses: Vec<Analysis>, params: &VectorizeParams) -> Vectors {
+    let mut vocab = Vocabulary::default();
     let raw_ids: Vec<Vec<(u32, f32)>> = analyses
-        .iter()
-        .map(|a| {
-            let mut out = Vec::with_capacity(a.terms.len() + 4);
-            for_each_feature(a, params, &mut buf, |name, w| {
-                let id = match ids.get(name) {
-                    Some(&id) => id,
-                    None => {
-                        let id = vocab.len() as u32;
-                        ids.insert(name.to_string(), id);
-                        vocab.push(name.to_string());
-                        df.push(0);
-                        id
-                    }
-                };
-                df[id as usize] += 1;
-                out.push((id, w));
-            });
-            out
-        })
+        .iter_mut()
+        .map(|a| vocab.intern(a, params))
         .collect();
-    let n = analyses.len() as f32;
-    let idf: Vec<f32> = df
-        .iter()
-        .map(|&d| ((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0)
-        .collect();
-    let docs = raw_ids
-        .into_par_iter()
-        .map(|raw| normalized(raw.into_iter().map(|(id, w)| (id, w * idf[id as usize]))))
-        .collect();
-    Vectors {
-        vocab,
-        ids,
-        df,
-        idf,
-        docs,
-        analyses,
-    }
+    vocab.finish(raw_ids, analyses)
 }
 
 impl Vectors {
@@ -303,6 +356,12 @@ impl Vectors {
 /// Sorts, merges duplicate ids and L2-normalises.
 pub fn normalized(items: impl Iterator<Item = (u32, f32)>) -> SparseVec {
     let mut v: SparseVec = items.collect();
+    normalize_in_place(&mut v);
+    v
+}
+
+/// [`normalized`] on a vector in place.
+fn normalize_in_place(v: &mut SparseVec) {
     v.sort_unstable_by_key(|x| x.0);
     v.dedup_by(|b, a| {
         if a.0 == b.0 {
@@ -314,11 +373,10 @@ pub fn normalized(items: impl Iterator<Item = (u32, f32)>) -> SparseVec {
     });
     let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt();
     if norm > 0.0 {
-        for x in &mut v {
+        for x in v.iter_mut() {
             x.1 /= norm;
         }
     }
-    v
 }
 
 /// Dot product of two sorted sparse vectors.

@@ -78,6 +78,10 @@ fn check_parts(file: &str, bytes: &[u8]) -> Result<()> {
         };
         let name = part.name().map(|n| n.to_string()).unwrap_or_default();
         let size = part.size();
+        drop(part);
+        if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            check_dimension(file, &name, &mut zip, i)?;
+        }
         let limit = if name.ends_with("sharedStrings.xml") {
             MAX_SHARED_STRINGS_BYTES
         } else {
@@ -89,6 +93,63 @@ fn check_parts(file: &str, bytes: &[u8]) -> Result<()> {
                  (not a work-order export?)",
                 limit >> 20
             );
+        }
+    }
+    Ok(())
+}
+
+/// The `(row, column)` of a cell reference (`B3` → `(3, 2)`), if it is one.
+fn cell_ref(r: &str) -> Option<(u64, u64)> {
+    let split = r.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let col = letters.bytes().try_fold(0u64, |acc, b| {
+        acc.checked_mul(26)?
+            .checked_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    })?;
+    Some((digits.parse().ok()?, col))
+}
+
+/// Refuses a sheet whose declared `<dimension ref="B2:A1">` ends before it starts (calamine
+/// 0.38 subtracts the corners unchecked and panics on it).
+fn check_dimension(
+    file: &str,
+    name: &str,
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    i: usize,
+) -> Result<()> {
+    use std::io::Read;
+    let Ok(part) = zip.by_index(i) else {
+        return Ok(());
+    };
+    // The part's first 64 KB, as far as they decompress (a bad checksum shows only at its
+    // end, after calamine has read the dimension).
+    let mut head = Vec::new();
+    let mut part = part.take(64 << 10);
+    let mut buf = [0u8; 8192];
+    while let Ok(n @ 1..) = part.read(&mut buf) {
+        head.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let Some(at) = head.find("<dimension") else {
+        return Ok(());
+    };
+    let tag = &head[at..head[at..].find('>').map_or(head.len(), |e| at + e)];
+    let Some(value) = tag
+        .split("ref=")
+        .nth(1)
+        .and_then(|v| v.trim_start().strip_prefix(['"', '\'']))
+        .and_then(|v| v.split(['"', '\'']).next())
+    else {
+        return Ok(());
+    };
+    if let Some((a, b)) = value.split_once(':') {
+        if let (Some(a), Some(b)) = (cell_ref(a), cell_ref(b)) {
+            if b.0 < a.0 || b.1 < a.1 {
+                bail!("{file}: refused: sheet `{name}` declares the inverted dimension `{value}` (a damaged workbook)");
+            }
         }
     }
     Ok(())
@@ -263,8 +324,23 @@ fn collect_rows(
     Ok(col)
 }
 
-/// Reads the chosen sheet of a workbook held in `bytes`.
+/// Reads the chosen sheet of a workbook held in `bytes`. A panic inside the spreadsheet
+/// library (a damaged file it does not expect) is this file's error, not the end of the run.
 pub fn read_xlsx(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(file, bytes, opts)
+    }))
+    .unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        bail!("{file}: the spreadsheet reader failed on this file ({why}): a damaged workbook?")
+    })
+}
+
+fn read_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Batch> {
     check_parts(file, &bytes)?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
         .with_context(|| format!("{file}: not a readable spreadsheet"))?;

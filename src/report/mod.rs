@@ -31,7 +31,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::hotspots::{find_hotspots, Hotspot, HotspotParams};
+use crate::hotspots::{find_hotspots_refs, Hotspot, HotspotParams};
 use crate::model::{Card, Case, Kind, RecordType, Satisfaction, Status};
 
 // ---------------------------------------------------------------------------------------------
@@ -1123,13 +1123,12 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
     let rose = |n: usize, p: usize| p > 0 && n * prev_total * 2 >= p * cur_n * 3 && n >= p + 3;
 
     let hotspots_found: Vec<Hotspot> = if opts.hotspots && !narratives.is_empty() {
-        let month_cases: Vec<Case> = narratives.iter().map(|c| (*c).clone()).collect();
         let params = HotspotParams {
             top: opts.top_hotspots,
-            previous: prev_basis.iter().map(|c| (*c).clone()).collect(),
             ..HotspotParams::default()
         };
-        find_hotspots(&month_cases, &params)
+        // The month's cases and the previous month's, borrowed, not copied.
+        find_hotspots_refs(&narratives, &prev_basis, &params)
     } else {
         Vec::new()
     };
