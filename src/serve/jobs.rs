@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 
@@ -182,11 +182,28 @@ fn rename_files(report: &mut IngestReport, files: &[(PathBuf, String)]) {
     }
 }
 
+/// The request's declared length, when it says one.
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 pub async fn ingest(
     State(state): State<Shared>,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let jobs = &state.jobs;
+    // A body declared over the limit is refused before any of it is read (a body without a
+    // length is cut off by the limit while it streams in).
+    if declared_length(&headers).is_some_and(|n| n > jobs.max_upload_bytes()) {
+        return Err(too_large(jobs.max_upload_mb));
+    }
     if jobs
         .busy
         .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
