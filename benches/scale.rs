@@ -28,7 +28,8 @@
 mod common;
 
 use common::{
-    bare_jieba_rate, cpu_secs, dir_size, env_count, percentile, scale_templates, thread_cpu_ms,
+    bare_jieba_rate, cpu_secs, dir_size, env_count, month_cases, percentile, scale_templates,
+    thread_cpu_ms,
 };
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -418,18 +419,7 @@ fn scale_month(templates: &[Case]) -> Option<MonthFigures> {
     }
     let n = env_count("HOTLINE_SCALE_MONTH_N", 100_000).max(1);
     let month = YearMonth::new(2023, 1).expect("month");
-    let base = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
-    let mut cases: Vec<Case> = (0..n)
-        .map(|i| {
-            let mut c = templates[i % templates.len()].clone();
-            c.id = format!("M{i:08}");
-            c.received_at = base
-                .checked_add_days(chrono::Days::new((i % 31) as u64))
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t + chrono::Duration::seconds((i * 7919 % 86_400) as i64));
-            c
-        })
-        .collect();
+    let mut cases: Vec<Case> = month_cases(templates, n).collect();
     let t = Instant::now();
     hotline::tag::tag_cases(&mut cases);
     let tag_secs = t.elapsed().as_secs_f64();

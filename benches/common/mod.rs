@@ -96,6 +96,24 @@ pub fn scale_templates(shared: &Path) -> Vec<hotline::model::Case> {
     templates
 }
 
+/// `n` cases all received in 2023-01, replicated from `templates` with fresh ids (`M00000000`
+/// ...) and times spread over the month's 31 days: the 100,000-case month of issue #16.
+pub fn month_cases(
+    templates: &[hotline::model::Case],
+    n: usize,
+) -> impl Iterator<Item = hotline::model::Case> + '_ {
+    let base = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("date");
+    (0..n).map(move |i| {
+        let mut c = templates[i % templates.len()].clone();
+        c.id = format!("M{i:08}");
+        c.received_at = base
+            .checked_add_days(chrono::Days::new((i % 31) as u64))
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t + chrono::Duration::seconds((i * 7919 % 86_400) as i64));
+        c
+    })
+}
+
 /// The same-run baseline: bare jieba-rs segmentation (HMM on, as the pipeline cuts) of
 /// `texts` on rayon's threads, repeated for at least 3 s. Returns MB/s of wall time and MB per
 /// CPU-second.

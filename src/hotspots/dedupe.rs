@@ -32,28 +32,37 @@ const MAX_BUCKET: usize = 64;
 /// `kept[i]`: the index of the case `cases[i]` duplicates (its group's earliest case), or
 /// `i` itself when it is kept.
 pub fn duplicate_of<C: Borrow<Case> + Sync>(cases: &[C]) -> Vec<usize> {
-    let texts: Vec<String> = cases
-        .par_iter()
-        .map(|c| normalized_text(c.borrow()))
-        .collect();
+    let case = |i: usize| cases[i].borrow();
+    // Exact duplicates, found by a hash of each normalised text and confirmed character by
+    // character: the texts themselves are not kept (100,000 letters hold about 100 MB).
+    let hashes: Vec<Option<u64>> = cases.par_iter().map(|c| text_hash(c.borrow())).collect();
     let mut owner: Vec<usize> = (0..cases.len()).collect();
-    // Exact duplicates.
-    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
-    for (i, t) in texts.iter().enumerate() {
-        if t.is_empty() {
+    let mut first: FxHashMap<u64, usize> = FxHashMap::default();
+    // Texts whose hash an earlier, different text has (rare): compared one by one.
+    let mut collided: Vec<usize> = Vec::new();
+    // The first case of each distinct text, in order.
+    let mut distinct: Vec<usize> = Vec::new();
+    for (i, h) in hashes.iter().enumerate() {
+        let Some(h) = *h else { continue };
+        let j = *first.entry(h).or_insert(i);
+        if j == i {
+            distinct.push(i);
             continue;
         }
-        match first.get(t.as_str()) {
-            Some(&j) => union(&mut owner, j, i),
+        let same = std::iter::once(j)
+            .chain(collided.iter().copied().filter(|&k| hashes[k] == Some(h)))
+            .find(|&k| normalized_chars(case(k)).eq(normalized_chars(case(i))));
+        match same {
+            Some(k) => union(&mut owner, k, i),
             None => {
-                first.insert(t, i);
+                collided.push(i);
+                distinct.push(i);
             }
         }
     }
+    drop(hashes);
     // Near duplicates among the distinct texts.
-    let mut distinct: Vec<usize> = first.values().copied().collect();
-    distinct.sort_unstable();
-    let shingles: Vec<Vec<u64>> = distinct.par_iter().map(|&i| shingles(&texts[i])).collect();
+    let shingles: Vec<Vec<u64>> = distinct.par_iter().map(|&i| shingles(case(i))).collect();
     let signatures: Vec<Option<Vec<u64>>> = shingles
         .par_iter()
         .map(|s| (s.len() >= MIN_SHINGLES).then(|| minhash(s)))
@@ -101,12 +110,17 @@ pub fn duplicate_of<C: Borrow<Case> + Sync>(cases: &[C]) -> Vec<usize> {
 
 /// True when `a` was received before `b` (cases without a time last), ties by id.
 fn earlier(a: &Case, b: &Case) -> bool {
-    let key = |c: &Case| (c.received_at.is_none(), c.received_at, c.id.clone());
-    key(a) < key(b)
+    (a.received_at.is_none(), a.received_at, a.id.as_str())
+        < (b.received_at.is_none(), b.received_at, b.id.as_str())
 }
 
 /// Title and narrative, letters and digits only, ASCII lower-cased.
 pub fn normalized_text(case: &Case) -> String {
+    normalized_chars(case).collect()
+}
+
+/// The characters of [`normalized_text`].
+fn normalized_chars(case: &Case) -> impl Iterator<Item = char> + '_ {
     case.title
         .as_deref()
         .unwrap_or("")
@@ -114,12 +128,22 @@ pub fn normalized_text(case: &Case) -> String {
         .chain(case.narrative.chars())
         .filter(|c| c.is_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
-/// The distinct shingle hashes of a normalised text, sorted.
-fn shingles(text: &str) -> Vec<u64> {
-    let chars: Vec<char> = text.chars().collect();
+/// A hash of the normalised text, `None` when it is empty.
+fn text_hash(case: &Case) -> Option<u64> {
+    let mut h = FxHasher::default();
+    let mut any = false;
+    for c in normalized_chars(case) {
+        h.write_u32(c as u32);
+        any = true;
+    }
+    any.then(|| h.finish())
+}
+
+/// The distinct shingle hashes of a case's normalised text, sorted.
+fn shingles(case: &Case) -> Vec<u64> {
+    let chars: Vec<char> = normalized_chars(case).collect();
     let mut out: Vec<u64> = chars
         .windows(SHINGLE)
         .map(|w| {

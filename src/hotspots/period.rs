@@ -7,7 +7,7 @@ use chrono::{Months, NaiveDateTime};
 use serde::Serialize;
 
 use super::Hotspot;
-use crate::index::CaseStore;
+use crate::index::{CaseParts, CaseStore};
 use crate::model::Case;
 use crate::report::YearMonth;
 use crate::search::parse_date_bound;
@@ -109,7 +109,7 @@ pub struct PeriodCases {
 }
 
 /// Loads the period's cases and the previous period's from the store, keeping only `topic`'s
-/// when given. A bounded period reads its own cases and the previous period's, not the whole
+/// when given, with the parts a hotspot search reads ([`CaseParts::Verdicts`]). A bounded period reads its own cases and the previous period's, not the whole
 /// store.
 pub fn period_cases(
     store: &CaseStore,
@@ -117,10 +117,13 @@ pub fn period_cases(
     topic: Option<&str>,
 ) -> Result<PeriodCases> {
     let all = match period {
-        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            store.cases_received_in(&[(p.previous(month).start, p.end)], false)?
-        }
-        _ => store.all_cases()?,
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => store
+            .cases_received_in(
+            &[(p.previous(month).start, p.end)],
+            false,
+            CaseParts::Verdicts,
+        )?,
+        _ => store.all_cases_with(CaseParts::Verdicts)?,
     };
     let topic_ok = |c: &Case| match topic {
         Some(t) => c.tags.as_ref().is_some_and(|tags| tags.topic == t),

@@ -507,17 +507,34 @@ impl CaseStore {
 
     /// Every stored case, sorted by id.
     pub fn all_cases(&self) -> Result<Vec<Case>> {
-        self.cases_matching(&AllQuery)
+        self.cases_matching(&AllQuery, CaseParts::Whole)
     }
 
-    /// The stored cases `query` matches, sorted by id.
-    fn cases_matching(&self, query: &dyn tantivy::query::Query) -> Result<Vec<Case>> {
+    /// Every stored case, sorted by id, with only `parts` filled in.
+    pub fn all_cases_with(&self, parts: CaseParts) -> Result<Vec<Case>> {
+        self.cases_matching(&AllQuery, parts)
+    }
+
+    /// The stored cases `query` matches, sorted by id. The documents are read in store order
+    /// (each compressed block of the document store is decompressed once) into a vector of
+    /// the exact length.
+    fn cases_matching(
+        &self,
+        query: &dyn tantivy::query::Query,
+        parts: CaseParts,
+    ) -> Result<Vec<Case>> {
         let searcher = self.reader.searcher();
-        let addrs = searcher.search(query, &DocSetCollector)?;
-        let mut cases = addrs
+        let mut addrs: Vec<DocAddress> = searcher
+            .search(query, &DocSetCollector)?
             .into_iter()
-            .map(|a| self.case_from_doc(&searcher.doc(a)?))
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
+        addrs.sort_unstable();
+        let mut cases = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let mut case = self.case_from_doc(&searcher.doc(a)?)?;
+            parts.trim(&mut case);
+            cases.push(case);
+        }
         cases.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(cases)
     }
@@ -530,6 +547,7 @@ impl CaseStore {
         &self,
         ranges: &[(NaiveDateTime, NaiveDateTime)],
         undated: bool,
+        parts: CaseParts,
     ) -> Result<Vec<Case>> {
         use std::ops::Bound;
         use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, RangeQuery};
@@ -551,7 +569,7 @@ impl CaseStore {
             ]);
             any.push((Occur::Should, Box::new(missing)));
         }
-        self.cases_matching(&BooleanQuery::new(any))
+        self.cases_matching(&BooleanQuery::new(any), parts)
     }
 
     /// Every stored id (unsorted, one per stored case), read from the id fast field.
@@ -571,6 +589,31 @@ impl CaseStore {
             }
         }
         Ok(out)
+    }
+}
+
+/// How much of each stored case a bulk read ([`CaseStore::cases_received_in`],
+/// [`CaseStore::all_cases_with`]) fills in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseParts {
+    /// The whole case as it was stored.
+    Whole,
+    /// Everything but the tagger's explanations: its verdicts (category, topic, their
+    /// confidences, urgent) are kept, its evidence, department suggestions, secondary topics
+    /// and urgency evidence are left empty. What the monthly report and the hotspot search
+    /// read; it spares a 100,000-case month about 60 MB.
+    Verdicts,
+}
+
+impl CaseParts {
+    /// Empties what `self` leaves out of `case`.
+    fn trim(self, case: &mut Case) {
+        if let (CaseParts::Verdicts, Some(tags)) = (self, case.tags.as_mut()) {
+            tags.evidence = Vec::new();
+            tags.department_suggestions = Vec::new();
+            tags.secondary_topics = Vec::new();
+            tags.urgency = None;
+        }
     }
 }
 
@@ -1249,7 +1292,7 @@ mod tests {
         store.upsert(&cases).unwrap();
         let ids = |ranges: &[(NaiveDateTime, NaiveDateTime)], undated| {
             store
-                .cases_received_in(ranges, undated)
+                .cases_received_in(ranges, undated, CaseParts::Whole)
                 .unwrap()
                 .into_iter()
                 .map(|c| c.id)

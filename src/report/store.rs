@@ -6,15 +6,16 @@
 use anyhow::Result;
 
 use super::YearMonth;
-use crate::index::CaseStore;
+use crate::index::{CaseParts, CaseStore};
 use crate::model::Case;
 
-/// The cases the report of `month` reads from `store`.
+/// The cases the report of `month` reads from `store`, with the parts a report reads
+/// ([`CaseParts::Verdicts`]).
 pub fn month_cases(store: &CaseStore, month: YearMonth, by_closed: bool) -> Result<Vec<Case>> {
     if by_closed {
-        return store.all_cases();
+        return store.all_cases_with(CaseParts::Verdicts);
     }
     let (ly_from, ly_to) = month.last_year().range();
     let (from, to) = (month.previous().range().0, month.range().1);
-    store.cases_received_in(&[(ly_from, ly_to), (from, to)], true)
+    store.cases_received_in(&[(ly_from, ly_to), (from, to)], true, CaseParts::Verdicts)
 }
