@@ -109,20 +109,23 @@ pub struct PeriodCases {
 }
 
 /// Loads the period's cases and the previous period's from the store, keeping only `topic`'s
-/// when given, with the parts a hotspot search reads ([`CaseParts::Verdicts`]). A bounded period reads its own cases and the previous period's, not the whole
-/// store.
+/// when given, with the parts a hotspot search reads ([`CaseParts::Verdicts`]). A bounded
+/// period reads its own cases and the previous period's, not the whole store.
 pub fn period_cases(
     store: &CaseStore,
     period: Option<(Period, bool)>,
     topic: Option<&str>,
 ) -> Result<PeriodCases> {
-    let all = match period {
-        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => store
-            .cases_received_in(
-            &[(p.previous(month).start, p.end)],
-            false,
-            CaseParts::Verdicts,
-        )?,
+    let prev_period = match period {
+        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
+            Some(p.previous(month))
+        }
+        _ => None,
+    };
+    let all = match (period, prev_period) {
+        (Some((p, _)), Some(prev)) => {
+            store.cases_received_in(&[(prev.start, p.end)], false, CaseParts::Verdicts)?
+        }
         _ => store.all_cases_with(CaseParts::Verdicts)?,
     };
     let topic_ok = |c: &Case| match topic {
@@ -133,26 +136,18 @@ pub fn period_cases(
         Some(p) => c.received_at.is_some_and(|t| p.contains(t)),
         None => true,
     };
-    // The cases are moved, not copied, into the period and the previous one.
+    // The period's cases stay where they were read and the previous period's are moved out
+    // (each in read order): no second vector of the cases is grown beside the first.
     let stored = all.len();
-    let prev_period = match period {
-        Some((p, month)) if p.start != NaiveDateTime::MIN && p.end != NaiveDateTime::MAX => {
-            Some(p.previous(month))
-        }
-        _ => None,
-    };
-    let mut current: Vec<Case> = Vec::new();
-    let mut previous: Vec<Case> = Vec::new();
-    for c in all {
-        if !topic_ok(&c) {
-            continue;
-        }
-        if in_period(&c, period.map(|p| p.0)) {
-            current.push(c);
-        } else if prev_period.is_some() && in_period(&c, prev_period) {
-            previous.push(c);
-        }
-    }
+    let this_period = period.map(|p| p.0);
+    let mut current = all;
+    current.retain(|c| {
+        topic_ok(c)
+            && (in_period(c, this_period) || prev_period.is_some() && in_period(c, prev_period))
+    });
+    let previous: Vec<Case> = current
+        .extract_if(.., |c| !in_period(c, this_period))
+        .collect();
     Ok(PeriodCases {
         all: stored,
         current,
