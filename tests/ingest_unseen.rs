@@ -286,6 +286,11 @@ fn shared_exports_with_their_headers_removed_map_by_content() {
             named.cases.len(),
             blind.cases.len()
         );
-        assert_eq!(named.cases.len(), blind.cases.len(), "{name}");
+        // Without an id column, rows repeating an id are no longer merged: compare rows.
+        assert_eq!(
+            (named.read, named.rejects.len()),
+            (blind.read, blind.rejects.len()),
+            "{name}"
+        );
     }
 }

@@ -15,7 +15,7 @@ use super::dates::{excel_serial, parse_datetime, plausible_date};
 use super::headers::{Field, Mapping, Why};
 use super::rows::{clean, Cell};
 use super::vocab::{
-    looks_like_department, looks_like_reply, parse_kind, parse_satisfaction, parse_status,
+    is_kind_value, looks_like_department, looks_like_reply, parse_satisfaction, parse_status,
 };
 
 /// How many data rows the content mapping reads.
@@ -93,7 +93,7 @@ fn profile(samples: &[Vec<Cell>], col: usize) -> Profile {
         dates: cells.iter().filter(|c| is_date(c)).count() as f64 / n as f64,
         departments: share(&|t| looks_like_department(t)),
         offices: share(&|t| looks_like_department(t) && !is_town(t)),
-        kinds: share(&|t| short(t) && parse_kind(t).is_some()),
+        kinds: share(&|t| is_kind_value(t)),
         statuses: share(&|t| short(t) && parse_status(t).is_some()),
         satisfactions: share(&|t| short(t) && parse_satisfaction(t).is_some()),
         replies: share(&|t| looks_like_reply(t)),

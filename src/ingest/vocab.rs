@@ -60,6 +60,19 @@ pub fn parse_kind(s: &str) -> Option<Kind> {
     lookup(&VOCAB.kinds, s).or_else(|| Kind::parse(s))
 }
 
+/// True when `s` is a kind word as a kind column holds it: an entry of the kind table with at
+/// most two characters around it (投诉, 投诉件, 来电投诉), or an English kind. A remark that
+/// merely mentions one (业主多次反映) is not.
+pub fn is_kind_value(s: &str) -> bool {
+    let s = s.trim();
+    let n = s.chars().count();
+    VOCAB
+        .kinds
+        .keys()
+        .any(|k| s.contains(k.as_str()) && n <= k.chars().count() + 2)
+        || (s.is_ascii() && Kind::parse(s).is_some())
+}
+
 /// A status value (办理完毕, 正在办理, 已办结 ...).
 pub fn parse_status(s: &str) -> Option<Status> {
     lookup(&VOCAB.status, s).or_else(|| Status::parse(s))
@@ -113,6 +126,8 @@ mod tests {
         assert_eq!(parse_kind("complaint"), Some(Kind::Complaint));
         assert_eq!(parse_kind("感谢信"), Some(Kind::Praise));
         assert_eq!(parse_kind("杂项"), None);
+        assert!(is_kind_value("来电投诉") && is_kind_value("反映问题"));
+        assert!(!is_kind_value("业主多次反映"));
     }
 
     #[test]
