@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Ingest work-order exports (csv, xlsx, jsonl) and report documents into the case store.
     Ingest(cli::ingest::IngestArgs),
+    /// Show how each column of an export would be read (`ingest --dry-run`): ingests nothing.
+    Inspect(cli::ingest::IngestArgs),
     /// Show how a text is segmented.
     Segment(cli::segment::SegmentArgs),
     /// Counts of stored cases by month, kind and department.
@@ -64,6 +66,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => cli::ingest::run(a),
+        Command::Inspect(mut a) => {
+            a.dry_run = true;
+            cli::ingest::run(a)
+        }
         Command::Segment(a) => cli::segment::run(a),
         Command::Stats(a) => cli::stats::run(a),
         Command::Search(a) => cli::search::run(a),

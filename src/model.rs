@@ -25,6 +25,9 @@ pub struct Case {
     /// 诉求类型: 投诉, 建议, 咨询, 举报, 求助, 表扬, 其他.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
+    /// The kind as the source wrote it, when that is not the normalised word (反映问题, 求决).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind_source: Option<String>,
     /// Intake channel: 电话, 微信, 网站, 市长信箱, 省政务服务平台 ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,

@@ -73,6 +73,15 @@ pub struct FileReport {
     /// Notes from the reader that rejected nothing (a `--map` column this file lacks ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Where the kept row of each duplicate id is (`row 7`), in the order of `duplicate_ids`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_kept: Vec<String>,
+    /// The columns and the fields they fill (tabular inputs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<crate::ingest::infer::ColumnInfo>,
+    /// Loud warnings: no date or no department column, with the `--map` that fixes it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
     /// Why the input could not be read at all (nothing of it was stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -175,6 +184,9 @@ pub fn ingest_paths_observed(
         file.duplicate_rows = batch.duplicate_rows;
         file.encoding = batch.encoding;
         file.warnings = batch.warnings;
+        file.duplicate_kept = batch.duplicate_kept;
+        file.columns = batch.columns;
+        file.alerts = batch.alerts;
         report.text_bytes += batch.cases.iter().map(text_bytes).sum::<u64>();
         report.rejects.extend(batch.rejects);
 

@@ -132,10 +132,10 @@ fn the_human_summary_names_rejected_rows_and_counts_the_rest() {
     );
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("rejected 12"), "{stdout}");
+    assert!(stdout.contains("拒绝 12"), "{stdout}");
     assert!(stdout.contains("bad.csv row 2, narrative"), "{stdout}");
-    assert!(stdout.contains("... and 7 more"), "{stdout}");
-    assert!(stdout.contains("added 1"), "{stdout}");
+    assert!(stdout.contains("……另有 7 行"), "{stdout}");
+    assert!(stdout.contains("新增 1"), "{stdout}");
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn an_unreadable_input_exits_2_and_the_others_are_still_ingested() {
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("NOT READ"), "{stdout}");
-    assert!(stdout.contains("unchanged 4"), "{stdout}");
+    assert!(stdout.contains("未变 4"), "{stdout}");
 }
 
 #[test]

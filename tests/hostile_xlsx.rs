@@ -64,9 +64,12 @@ fn a_huge_shared_string_refuses_the_workbook_and_the_other_files_are_ingested() 
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("huge.xlsx: NOT READ"), "{stdout}");
     assert!(
-        stdout.contains("index ") && stdout.contains(": 1 cases"),
+        stdout.contains("huge.xlsx：未能读取（NOT READ）"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("案件库 ") && stdout.contains("：1 件案件"),
         "{stdout}"
     );
 }

@@ -31,7 +31,7 @@ pub struct HotspotsArgs {
     /// A calendar month (YYYY-MM, YYYYMM or 2023年5月); overrides --from and --to.
     #[arg(long)]
     pub month: Option<String>,
-    /// Only cases tagged with this topic id.
+    /// Only cases tagged with this topic: its Chinese name (供水) or id (water_supply).
     #[arg(long)]
     pub topic: Option<String>,
     /// How many hotspots to show (0 = all).
@@ -57,11 +57,16 @@ pub fn run(args: HotspotsArgs) -> Result<ExitCode> {
     let store = CaseStore::open_existing(&args.index.index)?;
     let mut timer = crate::hotspots::StageTimer::new();
     let period = period_of(&args)?;
+    let topic = args
+        .topic
+        .as_deref()
+        .map(crate::report::parse_topic)
+        .transpose()?;
     let PeriodCases {
         all,
         current,
         previous,
-    } = period_cases(&store, period, args.topic.as_deref())?;
+    } = period_cases(&store, period, topic.as_deref())?;
     // The store's mapped pages count in the resident set: closed once the cases are read.
     drop(store);
     timer.stage("load cases");

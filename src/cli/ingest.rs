@@ -9,7 +9,9 @@ use clap::Args;
 use super::IndexArgs;
 use crate::index::CaseStore;
 use crate::ingest::{input_files, ReadOptions};
-use crate::pipeline::{ingest_paths, IngestOptions, IngestReport, DEFAULT_COMMIT_EVERY};
+use crate::pipeline::{
+    ingest_paths, FileReport, IngestOptions, IngestReport, DEFAULT_COMMIT_EVERY,
+};
 
 /// Rejected rows printed in the human summary before `... and N more`.
 const SHOWN_REJECTS: usize = 5;
@@ -37,10 +39,17 @@ pub struct IngestArgs {
     /// Store cases without tagging them (tests and baselines; `hotline retag` tags later).
     #[arg(long, hide = true)]
     pub no_tag: bool,
+    /// Show, per column, the field it maps to, why (列名 / 内容 / --map) and three sample values;
+    /// ingest nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
     let map = ReadOptions::parse_map(&args.map)?;
+    if args.dry_run {
+        return dry_run(&args, map);
+    }
     let store = CaseStore::open(&args.index.index)?;
     let opts = IngestOptions {
         read: ReadOptions {
@@ -90,6 +99,9 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
             f.error.as_deref().unwrap_or("cannot read")
         );
     }
+    for a in report.files.iter().flat_map(|f| &f.alerts) {
+        eprintln!("hotline: {a}");
+    }
     Ok(if report.failed > 0 {
         ExitCode::from(2)
     } else {
@@ -124,58 +136,199 @@ pub(crate) fn emit(text: &str) -> Result<()> {
     }
 }
 
+/// `row 7` / `line 7` / `element 7` as the Chinese summary says it.
+fn zh_locator(loc: &str) -> String {
+    match loc.split_once(' ') {
+        Some(("row" | "line", n)) => format!("第 {n} 行"),
+        Some(("element", n)) => format!("第 {n} 个元素"),
+        _ => loc.to_string(),
+    }
+}
+
+/// The duplicate ids of a file with the row kept for each (the last), a few of them.
+fn duplicates(f: &FileReport) -> String {
+    let mut kept: Vec<String> = f
+        .duplicate_ids
+        .iter()
+        .zip(&f.duplicate_kept)
+        .take(SHOWN_REJECTS)
+        .map(|(id, loc)| format!("{id} 保留{}", zh_locator(loc)))
+        .collect();
+    if f.duplicate_ids.len() > SHOWN_REJECTS {
+        kept.push(format!("等 {} 个", f.duplicate_ids.len()));
+    }
+    format!(
+        "，重复编号 {} 个（丢弃 {} 行，保留每个编号的最后一行：{}）",
+        f.duplicate_ids.len(),
+        f.duplicate_rows,
+        kept.join("，")
+    )
+}
+
+/// The columns of a file that no field reads, with sample values (and the field their content
+/// looks like, when another column already fills it).
+fn unmapped(f: &FileReport) -> Option<String> {
+    let cols: Vec<String> = f
+        .columns
+        .iter()
+        .filter(|c| c.field.is_none() && !c.samples.is_empty())
+        .map(|c| {
+            let mut s = format!("{}（{}", c.header, c.samples.join("、"));
+            if let Some(l) = c.looks_like {
+                s.push_str(&format!("；像 {l}，已由另一列填写"));
+            }
+            s.push('）');
+            s
+        })
+        .collect();
+    (!cols.is_empty()).then(|| format!("  未读取的列：{}\n", cols.join("；")))
+}
+
 /// The summary as a person reads it.
 fn human(r: &IngestReport, index: &str) -> String {
     let mut out = String::new();
     for f in &r.files {
         match &f.error {
-            Some(e) => out.push_str(&format!("{}: NOT READ: {e}\n", f.file)),
+            Some(e) => out.push_str(&format!("{}：未能读取（NOT READ）：{e}\n", f.file)),
             None => {
                 out.push_str(&format!(
-                    "{}: read {}, added {}, updated {}, unchanged {}, rejected {}",
+                    "{}：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}",
                     f.file, f.read, f.added, f.updated, f.unchanged, f.rejected
                 ));
                 if !f.duplicate_ids.is_empty() {
-                    out.push_str(&format!(
-                        ", duplicate ids {} ({} rows dropped)",
-                        f.duplicate_ids.len(),
-                        f.duplicate_rows
-                    ));
+                    out.push_str(&duplicates(f));
                 }
                 out.push('\n');
+                if let Some(u) = unmapped(f) {
+                    out.push_str(&u);
+                }
+                for a in &f.alerts {
+                    out.push_str(&format!("  {a}\n"));
+                }
                 for w in &f.warnings {
-                    out.push_str(&format!("  warning: {w}\n"));
+                    out.push_str(&format!("  提示：{w}\n"));
                 }
             }
         }
     }
     out.push_str(&format!(
-        "total: read {}, added {}, updated {}, unchanged {}, rejected {}",
+        "合计：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}",
         r.read, r.added, r.updated, r.unchanged, r.rejected
     ));
     if r.duplicate_ids > 0 {
         out.push_str(&format!(
-            ", duplicate ids {} ({} rows dropped)",
+            "，重复编号 {} 个（丢弃 {} 行）",
             r.duplicate_ids, r.duplicate_rows
         ));
     }
     if r.failed > 0 {
-        out.push_str(&format!(", {} input(s) not read", r.failed));
+        out.push_str(&format!("，{} 个文件未能读取", r.failed));
     }
     out.push('\n');
     if !r.rejects.is_empty() {
-        out.push_str("rejected rows:\n");
+        out.push_str("被拒绝的行：\n");
         for j in r.rejects.iter().take(SHOWN_REJECTS) {
             out.push_str(&format!("  {j}\n"));
         }
         if r.rejects.len() > SHOWN_REJECTS {
             out.push_str(&format!(
-                "  ... and {} more (--json lists them all)\n",
+                "  ……另有 {} 行（--json 列出全部）\n",
                 r.rejects.len() - SHOWN_REJECTS
             ));
         }
     }
-    out.push_str(&format!("index {index}: {} cases\n", r.stored));
+    out.push_str(&format!("案件库 {index}：{} 件案件\n", r.stored));
+    out
+}
+
+/// `--dry-run` / `hotline inspect`: reads each file and shows how its columns map, storing
+/// nothing.
+fn dry_run(args: &IngestArgs, map: Vec<(String, String)>) -> Result<ExitCode> {
+    let read = ReadOptions {
+        map,
+        sheet: args.sheet.clone(),
+    };
+    let (files, _) = input_files(&args.paths)?;
+    let mut out = String::new();
+    let mut json = Vec::new();
+    let mut failed = false;
+    for path in &files {
+        let name = path.display().to_string();
+        let batch = match crate::ingest::read_path(path, &read) {
+            Ok(b) => b,
+            Err(e) => {
+                failed = true;
+                out.push_str(&format!("{name}：未能读取：{e:#}\n"));
+                continue;
+            }
+        };
+        if args.json {
+            json.push(serde_json::json!({
+                "file": name,
+                "encoding": batch.encoding,
+                "read": batch.read,
+                "cases": batch.cases.len(),
+                "rejected": batch.rejects.len(),
+                "columns": batch.columns,
+                "alerts": batch.alerts,
+                "warnings": batch.warnings,
+            }));
+            continue;
+        }
+        out.push_str(&inspect_text(&name, &batch));
+    }
+    if args.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+    } else {
+        out.push_str("（试读，未导入任何案件）\n");
+        emit(&out)?;
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One file of the dry run: its columns with field, why and samples, then its warnings.
+fn inspect_text(name: &str, b: &crate::ingest::Batch) -> String {
+    let mut out = format!(
+        "{name}{}：读取 {} 行，可导入 {} 件，拒绝 {} 行\n",
+        b.encoding
+            .as_deref()
+            .map(|e| format!("（{e}）"))
+            .unwrap_or_default(),
+        b.read,
+        b.cases.len(),
+        b.rejects.len()
+    );
+    for c in &b.columns {
+        let (field, why) = match (c.field, c.why) {
+            (Some(f), Some(w)) => (f.to_string(), w.as_str().to_string()),
+            (Some(f), None) => (f.to_string(), String::new()),
+            (None, _) => (
+                "（不读取）".to_string(),
+                match c.looks_like {
+                    Some(l) => format!("像 {l}"),
+                    None => String::new(),
+                },
+            ),
+        };
+        out.push_str(&format!(
+            "  {} → {field}  [{why}]  样例：{}\n",
+            c.header,
+            c.samples.join(" | ")
+        ));
+    }
+    for a in &b.alerts {
+        out.push_str(&format!("  {a}\n"));
+    }
+    for w in &b.warnings {
+        out.push_str(&format!("  提示：{w}\n"));
+    }
+    for j in b.rejects.iter().take(SHOWN_REJECTS) {
+        out.push_str(&format!("  拒绝：{j}\n"));
+    }
     out
 }
 
@@ -183,7 +336,6 @@ fn human(r: &IngestReport, index: &str) -> String {
 mod tests {
     use super::*;
     use crate::ingest::Reject;
-    use crate::pipeline::FileReport;
 
     #[test]
     fn human_summary_lists_a_few_rejects_then_the_rest_as_a_count() {
@@ -213,7 +365,7 @@ mod tests {
         };
         let text = human(&r, "idx");
         assert!(text.contains("a.csv row 2, narrative: empty"));
-        assert!(text.contains("... and 3 more"));
-        assert!(text.contains("index idx: 2 cases"));
+        assert!(text.contains("……另有 3 行"));
+        assert!(text.contains("案件库 idx：2 件案件"));
     }
 }

@@ -36,7 +36,7 @@ pub struct SearchArgs {
     /// Town (镇 / 乡 / 街道), or a part of its name.
     #[arg(long)]
     pub town: Option<String>,
-    /// Topic id from topics.md.
+    /// Topic: its Chinese name (供水) or id (water_supply) from topics.md.
     #[arg(long)]
     pub topic: Option<String>,
     /// relevance or date.
@@ -187,7 +187,7 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             meta.push(d.clone());
         }
         if let Some(t) = &h.topic {
-            meta.push(format!("topic={t}"));
+            meta.push(format!("主题={}", crate::report::topic_name(t)));
         }
         if req.sort == SortBy::Relevance && !req.query.trim().is_empty() {
             meta.push(format!("score={:.2}", h.score));

@@ -82,13 +82,16 @@ fn human(s: &Stats) -> String {
         s.untagged,
         usize::MAX,
     );
-    section(
-        &mut out,
-        "by topic (tagged)",
-        &s.by_topic,
-        0,
-        SHOWN_DEPARTMENTS,
-    );
+    // Topics by their Chinese names, as reports print them.
+    let topics: Vec<NameCount> = s
+        .by_topic
+        .iter()
+        .map(|c| NameCount {
+            name: crate::report::topic_name(&c.name).to_string(),
+            ..c.clone()
+        })
+        .collect();
+    section(&mut out, "by topic (tagged)", &topics, 0, SHOWN_DEPARTMENTS);
     out
 }
 

@@ -33,6 +33,7 @@ pub fn fill_from_stored(case: &mut Case, stored: &Case) {
         title,
         narrative: _,
         kind,
+        kind_source,
         channel,
         department,
         town,
@@ -55,6 +56,10 @@ pub fn fill_from_stored(case: &mut Case, stored: &Case) {
     } = case;
     opt(received_at, &stored.received_at);
     text(title, &stored.title);
+    // The source's word goes with the kind it was read from.
+    if kind.is_none() {
+        text(kind_source, &stored.kind_source);
+    }
     opt(kind, &stored.kind);
     text(channel, &stored.channel);
     text(department, &stored.department);

@@ -4,7 +4,8 @@
 use anyhow::{Context, Result};
 
 use super::encoding::detect;
-use super::headers::{find_header, Mapping};
+use super::headers::{find_header, settle, Mapping};
+use super::infer::SAMPLE_ROWS;
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
 
@@ -324,10 +325,21 @@ pub fn read_csv(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch> {
         &opts.map,
         file,
     )?;
-    for w in &mapping.warnings {
-        col.warn(format!("{file}: {w}"));
-    }
-    for rec in records {
+    // The first rows decide the columns no header name claimed; then they are read as rows.
+    let head: Vec<csv::Result<csv::ByteRecord>> = records.by_ref().take(SAMPLE_ROWS).collect();
+    let samples: Vec<Vec<Cell>> = head
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| !is_blank(r))
+        .map(|r| {
+            r.iter()
+                .map(|f| Cell::Text(det.decode_lossy(f).into_owned()))
+                .collect()
+        })
+        .collect();
+    let mapping = settle(mapping, &samples, file)?;
+    col.describe(&mapping, &samples);
+    for rec in head.into_iter().chain(records) {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {

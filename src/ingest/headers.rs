@@ -90,170 +90,13 @@ impl Field {
         )
     }
 
-    /// Headers that map to this field, most specific first (compared after [`normalise`]).
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Field::Id => &[
-                "工单编号",
-                "留言编号",
-                "案件公文号",
-                "案件编号",
-                "工单号",
-                "受理编号",
-                "信件编号",
-                "来信编号",
-                "编号",
-                "流水号",
-                "mail_id",
-                "ticket_id",
-                "case_id",
-                "order_id",
-                "id",
-            ],
-            Field::ReceivedAt => &[
-                "受理时间",
-                "来电时间",
-                "留言时间",
-                "来信时间",
-                "登记时间",
-                "创建时间",
-                "提交时间",
-                "派单时间",
-                "受理日期",
-                "来电日期",
-                "留言日期",
-                "query_date",
-                "received_at",
-                "created_at",
-                "时间",
-                "日期",
-                "date",
-                "time",
-            ],
-            Field::Title => &[
-                "留言主题",
-                "标题",
-                "信件标题",
-                "诉求标题",
-                "工单标题",
-                "主题",
-                "title",
-                "subject",
-            ],
-            Field::Narrative => &[
-                "诉求内容",
-                "来电内容",
-                "留言详情",
-                "留言内容",
-                "来信内容",
-                "信件内容",
-                "反映内容",
-                "问题描述",
-                "诉求描述",
-                "事件描述",
-                "工单内容",
-                "内容",
-                "分词文本",
-                "query",
-                "narrative",
-                "content",
-                "text",
-            ],
-            Field::Kind => &[
-                "诉求类型",
-                "工单类型",
-                "性质",
-                "工单性质",
-                "诉求性质",
-                "来电类型",
-                "类型",
-                "kind",
-                "type",
-            ],
-            Field::Channel => &[
-                "渠道",
-                "来源",
-                "来源渠道",
-                "受理渠道",
-                "工单来源",
-                "反映渠道",
-                "来电渠道",
-                "channel",
-                "source",
-            ],
-            Field::Department => &[
-                "承办单位",
-                "办理单位",
-                "承办部门",
-                "责任单位",
-                "处理单位",
-                "答复单位",
-                "主办单位",
-                "处理部门",
-                "主办部门",
-                "reply_agency",
-                "department",
-                "agency",
-            ],
-            Field::Town => &[
-                "所属镇街",
-                "镇街",
-                "所属镇",
-                "乡镇街道",
-                "所属乡镇",
-                "所属区域",
-                "乡镇",
-                "镇",
-                "街道",
-                "town",
-            ],
-            Field::Location => &[
-                "地址",
-                "事发地址",
-                "事发地点",
-                "发生地址",
-                "地点",
-                "location",
-                "address",
-            ],
-            Field::Status => &["办理状态", "工单状态", "处理状态", "状态", "status"],
-            Field::Satisfaction => &[
-                "满意度",
-                "回访结果",
-                "回访满意度",
-                "满意度评价",
-                "评价结果",
-                "satisfaction",
-            ],
-            Field::Deadline => &[
-                "办理时限",
-                "办结时限",
-                "承诺时限",
-                "截止时间",
-                "到期时间",
-                "deadline",
-            ],
-            Field::ClosedAt => &["办结时间", "办结日期", "结案时间", "closed_at"],
-            Field::Overdue => &["是否超期", "超期", "overdue"],
-            Field::Card => &["红黄牌", "card"],
-            Field::Reply => &[
-                "答复意见",
-                "答复内容",
-                "处理结果",
-                "办理结果",
-                "回复内容",
-                "回复意见",
-                "处理意见",
-                "办理意见",
-                "答复",
-                "reply",
-            ],
-            Field::ReplyAt => &["答复时间", "回复时间", "答复日期", "reply_date", "reply_at"],
-            Field::Likes => &["点赞数", "点赞", "likes"],
-            Field::Dislikes => &["反对数", "反对", "dislikes"],
-            Field::User => &["留言用户", "来电人", "诉求人", "用户", "user"],
-            Field::Label => &["一级标签", "一级分类", "label", "category"],
-        }
+    /// Headers that map to this field, most specific first (compared after [`normalise`]),
+    /// from `models/ingest.toml`.
+    pub fn aliases(self) -> &'static [String] {
+        super::vocab::VOCAB
+            .headers
+            .get(self.name())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The field a `--map` left-hand side names: an English field name or any exact alias.
@@ -296,9 +139,10 @@ const CONTACT: [&str; 5] = ["电话", "号码", "手机", "证件", "身份证"]
 pub const HEADER_SEARCH: usize = 10;
 
 /// Finds the header row: the first of the first ten non-blank rows that maps a narrative
-/// column (exports often put a title row such as `2024年5月工单明细` above it). `next_row`
-/// gives each row's cells as cleaned text (`Ok(None)` at the end); `place` names the file
-/// (and sheet) in errors.
+/// column by name (exports often put a title row such as `2024年5月工单明细` above it), else the
+/// first that looks like a header (three or more short cells, none of them a date or a number),
+/// whose columns the content then maps ([`settle`]). `next_row` gives each row's cells as cleaned
+/// text (`Ok(None)` at the end); `place` names the file (and sheet) in errors.
 pub fn find_header(
     mut next_row: impl FnMut() -> Result<Option<Vec<String>>>,
     overrides: &[(String, String)],
@@ -313,18 +157,54 @@ pub fn find_header(
         }
         tried += 1;
         let m = Mapping::new(&headers, overrides).with_context(|| place.to_string())?;
-        if m.column(Field::Narrative).is_some() {
+        // The rows after a header-like row are its data: the content decides its columns.
+        if m.column(Field::Narrative).is_some() || looks_like_header(&headers) {
             return Ok(m);
         }
         first.get_or_insert(headers);
     }
     match first {
-        Some(h) => bail!(
-            "{place}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
-            h.join(", ")
-        ),
+        Some(h) => Err(no_narrative(place, &h)),
         None => bail!("{place}: empty, no header row"),
     }
+}
+
+/// The error of a file where neither a header nor the content names a narrative column.
+pub fn no_narrative(place: &str, headers: &[String]) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{place}: no column maps to narrative (columns: {}); name it with --map narrative=列名",
+        headers.join(", ")
+    )
+}
+
+/// A row that reads as column names: at least three non-empty cells, all short, none a date or
+/// a number (a title row has one or two cells; a data row has dates, numbers or long text).
+fn looks_like_header(cells: &[String]) -> bool {
+    let filled: Vec<&str> = cells
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    filled.len() >= 3
+        && filled.iter().all(|c| {
+            c.chars().count() <= 20
+                && !matches!(super::dates::parse_datetime(c), Ok(Some(_)))
+                && c.parse::<f64>().is_err()
+        })
+}
+
+/// The mapping once the content has spoken: [`super::infer::refine`] over `samples` (the
+/// first data rows), then a narrative column is required.
+pub fn settle(
+    mut mapping: Mapping,
+    samples: &[Vec<super::rows::Cell>],
+    place: &str,
+) -> Result<Mapping> {
+    super::infer::refine(&mut mapping, samples);
+    if mapping.column(Field::Narrative).is_none() {
+        return Err(no_narrative(place, &mapping.headers));
+    }
+    Ok(mapping)
 }
 
 /// One warning per header that occurs more than once: only one of its columns is read.
@@ -357,12 +237,37 @@ fn duplicate_headers(headers: &[String], norm: &[String], fields: &[Option<Field
     warnings
 }
 
+/// Why a column fills its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// A `--map` override.
+    Map,
+    /// Its header is one of the field's names (`models/ingest.toml`).
+    Name,
+    /// Its values look like the field's (dates, agency names, kind words ...).
+    Content,
+}
+
+impl Why {
+    /// How the dry run says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Map => "--map",
+            Why::Name => "列名",
+            Why::Content => "内容",
+        }
+    }
+}
+
 /// Which field each column fills (`None`: ignored), decided once per file.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     pub headers: Vec<String>,
     pub fields: Vec<Option<Field>>,
-    /// `--map` entries naming a column this file does not have.
+    /// Why each mapped column got its field.
+    pub why: Vec<Option<Why>>,
+    /// `--map` entries naming a column this file does not have; ties of the content mapping.
     pub warnings: Vec<String>,
 }
 
@@ -437,9 +342,22 @@ impl Mapping {
             }
         }
         warnings.extend(duplicate_headers(headers, &norm, &fields));
+        let why = fields
+            .iter()
+            .map(|f| {
+                f.map(|f| {
+                    if overrides.iter().any(|(n, _)| Field::parse(n) == Some(f)) {
+                        Why::Map
+                    } else {
+                        Why::Name
+                    }
+                })
+            })
+            .collect();
         Ok(Mapping {
             headers: headers.to_vec(),
             fields,
+            why,
             warnings,
         })
     }

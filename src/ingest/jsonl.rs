@@ -2,13 +2,14 @@
 //! `mail_id`, `诉求内容` ...). A `.json` file holding one array of objects is read the same way.
 //! Rows are line numbers (array files: element numbers, from 1).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
 use super::encoding::detect;
 use super::headers::Mapping;
+use super::infer::{self, SAMPLE_ROWS};
 use super::rows::{Cell, Collector};
 use super::{Batch, ReadOptions};
 
@@ -29,11 +30,22 @@ fn to_cell(v: &Value) -> Cell {
     }
 }
 
-/// Maps objects to rows, caching one [`Mapping`] per distinct key set.
+/// Maps objects to rows, caching one [`Mapping`] per distinct key set, its columns the content
+/// of the first objects with that key set did not name ([`infer::refine`]).
 struct Rows<'a> {
     opts: &'a ReadOptions,
     mappings: HashMap<Vec<String>, Mapping>,
-    warned: BTreeSet<String>,
+    /// The values of the first objects, by key set.
+    samples: HashMap<Vec<String>, Vec<Vec<Cell>>>,
+}
+
+impl Rows<'_> {
+    /// Notes an object's values as a sample of its key set (the first [`SAMPLE_ROWS`] objects).
+    fn sample(&mut self, obj: &Map<String, Value>) {
+        let keys: Vec<String> = obj.keys().cloned().collect();
+        let rows = self.samples.entry(keys).or_default();
+        rows.push(obj.values().map(to_cell).collect());
+    }
 }
 
 impl Rows<'_> {
@@ -41,7 +53,10 @@ impl Rows<'_> {
         let keys: Vec<String> = obj.keys().cloned().collect();
         if !self.mappings.contains_key(&keys) {
             match Mapping::new(&keys, &self.opts.map) {
-                Ok(m) => {
+                Ok(mut m) => {
+                    let samples = self.samples.get(&keys).map_or(&[][..], Vec::as_slice);
+                    infer::refine(&mut m, samples);
+                    col.describe(&m, samples);
                     self.mappings.insert(keys.clone(), m);
                 }
                 Err(e) => {
@@ -52,11 +67,6 @@ impl Rows<'_> {
             }
         }
         let mapping = &self.mappings[&keys];
-        for w in &mapping.warnings {
-            if self.warned.insert(w.clone()) {
-                col.warn(format!("{}: {w}", col.file));
-            }
-        }
         let cells: Vec<Cell> = obj.values().map(to_cell).collect();
         col.row(mapping, &cells, row, format!("{loc} {row}"));
     }
@@ -72,13 +82,16 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
     let mut rows = Rows {
         opts,
         mappings: HashMap::new(),
-        warned: BTreeSet::new(),
+        samples: HashMap::new(),
     };
     let text = det.decode_lossy(body);
     if text.trim_start().starts_with('[') {
         let value: Value = serde_json::from_str(&text)
             .with_context(|| format!("{file}: not a JSON array of objects"))?;
         let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        for obj in items.iter().filter_map(Value::as_object).take(SAMPLE_ROWS) {
+            rows.sample(obj);
+        }
         for (i, item) in items.iter().enumerate() {
             match item.as_object() {
                 Some(obj) => rows.object(&mut col, obj, i + 1, "element"),
@@ -89,6 +102,14 @@ pub fn read_jsonl(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Batch>
             }
         }
         return Ok(col.finish());
+    }
+    for obj in body
+        .split(|&b| b == b'\n')
+        .filter_map(|l| det.decode(l))
+        .filter_map(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+        .take(SAMPLE_ROWS)
+    {
+        rows.sample(&obj);
     }
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
         let line_no = i + 1;

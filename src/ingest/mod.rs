@@ -11,9 +11,11 @@ pub mod csv;
 pub mod dates;
 pub mod encoding;
 pub mod headers;
+pub mod infer;
 pub mod jsonl;
 pub mod report_doc;
 pub mod rows;
+pub mod vocab;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,12 @@ pub struct Batch {
     pub encoding: Option<String>,
     /// Things worth telling the user that rejected nothing (a `--map` column this file lacks).
     pub warnings: Vec<String>,
+    /// Where the kept (last) row of each of `duplicate_ids` is (`row 7`), in the same order.
+    pub duplicate_kept: Vec<String>,
+    /// The columns of a tabular input: field, why, sample values (the dry run prints them).
+    pub columns: Vec<infer::ColumnInfo>,
+    /// Loud warnings (Chinese): no date column, no department column, with the `--map` to fix.
+    pub alerts: Vec<String>,
 }
 
 /// A row that could not become a case.

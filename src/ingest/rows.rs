@@ -11,8 +11,9 @@ use super::dates::{
     excel_serial, parse_datetime, plausible_date, plausible_until, BadDate, PLAUSIBLE_FROM,
 };
 use super::headers::{Field, Mapping};
+use super::vocab::{parse_kind, parse_satisfaction, parse_status};
 use super::{Batch, Reject};
-use crate::model::{Card, Case, Kind, Satisfaction, Source, Status};
+use crate::model::{Card, Case, Source};
 
 /// The largest cell accepted: 1 MiB of text.
 pub const MAX_CELL_BYTES: usize = 1 << 20;
@@ -114,20 +115,6 @@ fn parse_bool(cell: &Cell) -> Option<bool> {
         _ if t.contains("超期") => Some(true),
         _ => None,
     }
-}
-
-/// [`Kind::parse`], plus what 12345 exports also write: 求决 (a request to resolve something)
-/// and a bare 反映.
-fn parse_kind(s: &str) -> Option<Kind> {
-    Kind::parse(s).or_else(|| {
-        if s.contains("求决") {
-            Some(Kind::HelpRequest)
-        } else if s.contains("反映") {
-            Some(Kind::Complaint)
-        } else {
-            None
-        }
-    })
 }
 
 /// Parses a non-empty cell with `parse`, noting `(column, value)` when that gives nothing.
@@ -288,15 +275,18 @@ pub fn build_case(
                 case.narrative = opt_text(cell).unwrap_or_default();
             }
             Field::Title => case.title = opt_text(cell),
-            Field::Kind => case.kind = noted(i, cell, unparsed, parse_kind),
+            Field::Kind => {
+                case.kind = noted(i, cell, unparsed, parse_kind);
+                // The source's own word, when it is not the normalised one (反映问题 → 投诉).
+                case.kind_source =
+                    opt_text(cell).filter(|t| case.kind.is_none_or(|k| k.as_str() != t.as_str()));
+            }
             Field::Channel => case.channel = opt_text(cell),
             Field::Department => case.department = opt_text(cell),
             Field::Town => case.town = opt_text(cell),
             Field::Location => case.location = opt_text(cell),
-            Field::Status => case.status = noted(i, cell, unparsed, Status::parse),
-            Field::Satisfaction => {
-                case.satisfaction = noted(i, cell, unparsed, Satisfaction::parse)
-            }
+            Field::Status => case.status = noted(i, cell, unparsed, parse_status),
+            Field::Satisfaction => case.satisfaction = noted(i, cell, unparsed, parse_satisfaction),
             Field::Overdue => case.overdue = noted(i, cell, unparsed, |_| parse_bool(cell)),
             Field::Card => case.card = noted(i, cell, unparsed, Card::parse),
             Field::Reply => case.reply = opt_text(cell),
@@ -395,6 +385,25 @@ impl Collector {
         self.batch.warnings.push(w);
     }
 
+    /// Records the columns of `mapping` (with samples; the first mapping of a jsonl file), its
+    /// warnings and the loud alerts of a missing date or department column, each once.
+    pub fn describe(&mut self, mapping: &Mapping, samples: &[Vec<Cell>]) {
+        for w in &mapping.warnings {
+            let w = format!("{}: {w}", self.file);
+            if !self.batch.warnings.contains(&w) {
+                self.batch.warnings.push(w);
+            }
+        }
+        if self.batch.columns.is_empty() {
+            self.batch.columns = super::infer::describe(mapping, samples);
+        }
+        for a in super::infer::missing_alerts(&self.file, mapping, samples) {
+            if !self.batch.alerts.contains(&a) {
+                self.batch.alerts.push(a);
+            }
+        }
+    }
+
     pub fn set_encoding(&mut self, e: String) {
         self.batch.encoding = Some(e);
     }
@@ -482,6 +491,12 @@ impl Collector {
 
     /// The batch, with one warning per column whose values did not all parse.
     pub fn finish(mut self) -> Batch {
+        self.batch.duplicate_kept = self
+            .batch
+            .duplicate_ids
+            .iter()
+            .map(|id| self.batch.cases[self.index[id]].source.locator.clone())
+            .collect();
         if let Some(first) = self.first_nul.take() {
             self.batch.warnings.push(format!(
                 "{}: NUL bytes removed from {} row(s) (first: {first}): a binary or corrupt export?",
@@ -516,6 +531,7 @@ impl Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Kind, Satisfaction};
 
     fn collect(rows: &[[&str; 5]]) -> Batch {
         let headers: Vec<String> = ["编号", "诉求内容", "诉求类型", "办理状态", "回访结果"]

@@ -9,7 +9,8 @@ use calamine::{open_workbook_auto_from_rs, Data, Reader, Sheets};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::dates::excel_serial;
-use super::headers::find_header;
+use super::headers::{find_header, settle};
+use super::infer::SAMPLE_ROWS;
 use super::rows::{clean, Cell, Collector};
 use super::{Batch, ReadOptions};
 
@@ -306,10 +307,24 @@ fn collect_rows(
     for (row, e) in header_errors {
         col.warn(format!("{file}: row {row} (above or at the header): {e}"));
     }
-    for w in &mapping.warnings {
-        col.warn(format!("{file}: {w}"));
+    // The first rows decide the columns no header name claimed; then they are read as rows.
+    let mut head: Vec<RawRow> = Vec::new();
+    while head.len() < SAMPLE_ROWS {
+        match next() {
+            Some(r) => head.push(r),
+            None => break,
+        }
     }
-    while let Some(r) = next() {
+    let samples: Vec<Vec<Cell>> = head
+        .iter()
+        .filter(|r| r.error.is_none())
+        .map(|r| r.cells.iter().map(to_cell).collect::<Vec<Cell>>())
+        .filter(|c| !c.iter().all(Cell::is_blank))
+        .collect();
+    let mapping = settle(mapping, &samples, &format!("{file}: sheet `{sheet}`"))?;
+    col.describe(&mapping, &samples);
+    let mut head = head.into_iter();
+    while let Some(r) = head.next().or_else(&mut next) {
         if let Some(e) = r.error {
             col.count_read();
             col.reject(r.row, "", e);

@@ -319,6 +319,27 @@ pub fn topic_name(id: &str) -> &str {
         .unwrap_or(id)
 }
 
+/// The topic id a user typed: an id (`water_supply`) or its Chinese name (`供水`); `None` when
+/// it is neither.
+pub fn topic_id(typed: &str) -> Option<&'static str> {
+    let t = typed.trim();
+    TOPICS
+        .iter()
+        .find(|(id, name)| *id == t || *name == t)
+        .map(|(id, _)| *id)
+}
+
+/// [`topic_id`], or an error listing the Chinese names.
+pub fn parse_topic(typed: &str) -> anyhow::Result<String> {
+    topic_id(typed).map(str::to_string).ok_or_else(|| {
+        let names: Vec<&str> = TOPICS.iter().map(|(_, n)| *n).collect();
+        anyhow::anyhow!(
+            "--topic {typed:?}：没有这个主题（可用中文名或 id，如 供水 / water_supply）：{}",
+            names.join("、")
+        )
+    })
+}
+
 fn case_topic(case: &Case) -> Option<&str> {
     case.tags
         .as_ref()
@@ -1486,6 +1507,15 @@ pub fn write(report: &MonthlyReport, format: Format, path: &Path) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_are_typed_by_chinese_name_or_id() {
+        assert_eq!(topic_id("供水"), Some("water_supply"));
+        assert_eq!(topic_id(" water_supply "), Some("water_supply"));
+        assert_eq!(parse_topic("道路照明").unwrap(), "street_lighting");
+        let e = parse_topic("自来水").unwrap_err().to_string();
+        assert!(e.contains("供水"), "{e}");
+    }
 
     #[test]
     fn percentages_print_like_the_seeds() {

@@ -114,7 +114,9 @@ impl Filters {
             kind,
             department: nonempty(&t.dept),
             town: nonempty(&t.town),
-            topic: nonempty(&t.topic),
+            topic: nonempty(&t.topic)
+                .map(|t| crate::report::parse_topic(&t))
+                .transpose()?,
         })
     }
 }

@@ -279,7 +279,7 @@ pub async fn mapping(Json(body): Json<MappingBody>) -> Result<Json<serde_json::V
         .zip(&m.fields)
         .map(|(h, f)| {
             // The field as the exports name it (its first Chinese alias), for the page.
-            let label = f.and_then(|f| f.aliases().iter().find(|a| !a.is_ascii()).copied());
+            let label = f.and_then(|f| f.aliases().iter().find(|a| !a.is_ascii()).cloned());
             serde_json::json!({"header": h, "field": f.map(|f| f.name()), "label": label})
         })
         .collect();
