@@ -175,6 +175,29 @@ pub fn sentences(text: &str, max: usize) -> String {
     out
 }
 
+/// Words that mark an opening clause as a salutation (尊敬的领导：, 网友你好，).
+const SALUTATIONS: [&str; 5] = ["尊敬", "领导", "您好", "你好", "网友"];
+
+/// `text` without its opening salutations: a short first clause (up to the first ：or ，)
+/// that greets rather than tells.
+pub fn strip_greeting(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    for _ in 0..2 {
+        let Some((i, c)) = rest
+            .char_indices()
+            .find(|(_, c)| matches!(c, '：' | '，' | ':' | ',' | '！'))
+        else {
+            break;
+        };
+        let head = &rest[..i];
+        if head.chars().count() > 16 || !SALUTATIONS.iter().any(|w| head.contains(w)) {
+            break;
+        }
+        rest = rest[i + c.len_utf8()..].trim_start();
+    }
+    rest
+}
+
 /// `s` ending in a full stop.
 fn full_stop(mut s: String) -> String {
     if !s.ends_with(['。', '！', '？', '…']) {
@@ -201,16 +224,16 @@ pub fn urgent_story(c: &CaseSummary, office: &str) -> String {
         s.push('，');
     }
     s.push_str("市民反映：");
-    s.push_str(&full_stop(sentences(&c.narrative, 120)));
+    s.push_str(&full_stop(sentences(strip_greeting(&c.narrative), 120)));
     match (c.department.as_deref(), c.reply.as_deref()) {
         (Some(d), Some(r)) => {
             s.push_str(&format!("接到工单后，{office}第一时间联系{d}，{d}回复："));
-            s.push_str(&full_stop(sentences(r, 150)));
+            s.push_str(&full_stop(sentences(strip_greeting(r), 150)));
         }
         (Some(d), None) => s.push_str(&format!("接到工单后，{office}第一时间将工单转{d}处置。")),
         (None, Some(r)) => {
             s.push_str("处理情况：");
-            s.push_str(&full_stop(sentences(r, 150)));
+            s.push_str(&full_stop(sentences(strip_greeting(r), 150)));
         }
         (None, None) => s.push_str("工单已转有关部门处置。"),
     }
@@ -238,13 +261,13 @@ pub fn typical_story(c: &CaseSummary) -> String {
         Some(k) if k != "其他" => s.push_str(&format!("市民来电{k}：")),
         _ => s.push_str("市民反映："),
     }
-    s.push_str(&full_stop(sentences(&c.narrative, 150)));
+    s.push_str(&full_stop(sentences(strip_greeting(&c.narrative), 150)));
     if let Some(r) = &c.reply {
         match &c.department {
             Some(d) => s.push_str(&format!("{d}受理工单后回复：")),
             None => s.push_str("处理结果："),
         }
-        s.push_str(&full_stop(sentences(r, 200)));
+        s.push_str(&full_stop(sentences(strip_greeting(r), 200)));
     }
     if let (Some(sat), true) = (c.satisfaction, c.reply.is_some()) {
         s.push_str(&format!("回访：{sat}。"));
