@@ -12,7 +12,9 @@ use super::IndexArgs;
 use crate::index::CaseStore;
 use crate::ingest::{read_path, ReadOptions};
 use crate::model::Case;
+use crate::report::profile::OfficeProfile;
 use crate::report::{self, DateBasis, Format, ReportOptions, YearMonth};
+use chrono::NaiveDate;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -27,9 +29,15 @@ pub struct ReportArgs {
     /// Output file (default: stdout for md and json, `report-YYYY-MM.<ext>` otherwise).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// 单位名称 for the heading.
+    /// 单位名称 for the heading (a shortcut for the profile's `unit`).
     #[arg(long)]
     pub title: Option<String>,
+    /// Office profile (TOML, as models/office.toml): 单位名称, 落款, 抄送, 发, 电话 ...
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Issuing date printed under the 落款, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
     /// Read cases from these files (csv, xlsx, jsonl, report documents) instead of the store.
     #[arg(long)]
     pub input: Vec<PathBuf>,
@@ -121,8 +129,19 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let mut timer = crate::hotspots::StageTimer::new();
     let cases = load_cases(&args)?;
     timer.stage("report: load cases");
+    let profile = match &args.profile {
+        Some(path) => OfficeProfile::load(path)?,
+        None => OfficeProfile::builtin(),
+    };
+    let issued = match &args.date {
+        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .with_context(|| format!("--date {d}: expected YYYY-MM-DD"))?,
+        None => chrono::Local::now().date_naive(),
+    };
     let opts = ReportOptions {
         title: args.title.clone().filter(|t| !t.trim().is_empty()),
+        profile,
+        issued: Some(issued),
         date_basis: if args.by_closed {
             DateBasis::Closed
         } else {

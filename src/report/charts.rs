@@ -29,6 +29,10 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x6b, 0x7b, 0x8c),
     RGBColor(0x2a, 0x9d, 0x9d),
 ];
+const SATISFIED: RGBColor = RGBColor(0x3b, 0x8e, 0x5a);
+const BASICALLY: RGBColor = RGBColor(0x2f, 0x5d, 0x9e);
+const DISSATISFIED: RGBColor = RGBColor(0xb8, 0x3b, 0x3b);
+const UNRATED: RGBColor = RGBColor(0x9a, 0xa5, 0xb1);
 const BAR: RGBColor = RGBColor(0x2f, 0x5d, 0x9e);
 const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
@@ -41,25 +45,29 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 pub fn chart(report: &MonthlyReport, kind: ChartKind) -> Result<Option<String>> {
     match kind {
         ChartKind::Kinds => {
-            let items: Vec<(String, usize)> = Kind::ALL
+            // Each kind keeps its colour whichever kinds the month has.
+            let items: Vec<(String, usize, RGBColor)> = Kind::ALL
                 .iter()
                 .map(|k| (k.as_str().to_string(), report.by_kind.get(*k)))
                 .chain(std::iter::once(("未注明".to_string(), report.unknown_kind)))
-                .filter(|(_, n)| *n > 0)
+                .enumerate()
+                .map(|(i, (k, n))| (k, n, PALETTE[i % PALETTE.len()]))
+                .filter(|(_, n, _)| *n > 0)
                 .collect();
             donut("工单性质分布", &items)
         }
         ChartKind::Satisfaction => {
             let s = &report.satisfaction;
-            let items: Vec<(String, usize)> = [
-                ("满意", s.satisfied),
-                ("基本满意", s.basically_satisfied),
-                ("不满意", s.dissatisfied),
-                ("未评价", s.unrated),
+            // Colours that read right: 满意 green, 基本满意 blue, 不满意 red, 未评价 grey.
+            let items: Vec<(String, usize, RGBColor)> = [
+                ("满意", s.satisfied, SATISFIED),
+                ("基本满意", s.basically_satisfied, BASICALLY),
+                ("不满意", s.dissatisfied, DISSATISFIED),
+                ("未评价", s.unrated, UNRATED),
             ]
             .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(k, n)| (k.to_string(), n))
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(k, n, c)| (k.to_string(), n, c))
             .collect();
             donut("回访满意度分布", &items)
         }
@@ -84,9 +92,9 @@ pub fn chart(report: &MonthlyReport, kind: ChartKind) -> Result<Option<String>> 
     }
 }
 
-/// A donut with a legend of `name  n件  share`.
-fn donut(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
-    let total: usize = items.iter().map(|(_, n)| n).sum();
+/// A donut with a legend of `name  n件  share`, each item in its colour.
+fn donut(title: &str, items: &[(String, usize, RGBColor)]) -> Result<Option<String>> {
+    let total: usize = items.iter().map(|(_, n, _)| n).sum();
     if total == 0 {
         return Ok(None);
     }
@@ -103,10 +111,8 @@ fn donut(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
         .map_err(err)?;
         let center = (160, 165);
         let radius = 110.0;
-        let sizes: Vec<f64> = items.iter().map(|(_, n)| *n as f64).collect();
-        let colors: Vec<RGBColor> = (0..items.len())
-            .map(|i| PALETTE[i % PALETTE.len()])
-            .collect();
+        let sizes: Vec<f64> = items.iter().map(|(_, n, _)| *n as f64).collect();
+        let colors: Vec<RGBColor> = items.iter().map(|(_, _, c)| *c).collect();
         let labels: Vec<String> = vec![String::new(); items.len()];
         let mut pie = Pie::new(&center, &radius, &sizes, &colors, &labels);
         pie.start_angle(-90.0);
@@ -124,7 +130,7 @@ fn donut(title: &str, items: &[(String, usize)]) -> Result<Option<String>> {
         .map_err(err)?;
         let line = 28;
         let top = 165 - (items.len() as i32 * line) / 2;
-        for (i, (name, n)) in items.iter().enumerate() {
+        for (i, (name, n, _)) in items.iter().enumerate() {
             let y = top + i as i32 * line;
             root.draw(&Rectangle::new(
                 [(320, y + 4), (336, y + 20)],

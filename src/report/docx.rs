@@ -289,6 +289,11 @@ pub fn render(report: &MonthlyReport) -> Result<Vec<u8>> {
                 doc.add_paragraph(body(&format!("{pending_list}. {t}"), 32, true))
             }
             Block::Note(t) => doc.add_paragraph(body(&t, 24, true)),
+            Block::Sign(t) => doc.add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text(t))
+                    .align(AlignmentType::Right),
+            ),
             Block::Chart(_) => doc,
             Block::Table(t) => doc.add_table(table(&t)),
         };

@@ -33,6 +33,7 @@ p { margin: 6px 0; text-indent: 2em; text-align: justify; }
 ul { margin: 6px 0 10px; padding-left: 2.2em; }
 li { margin: 4px 0; text-align: justify; }
 .note { color: var(--muted); font-size: 13px; text-indent: 0; }
+.sign { text-align: right; text-indent: 0; }
 figure { margin: 14px 0 18px; text-align: center; }
 figure svg { max-width: 100%; height: auto; }
 .table-wrap { overflow-x: auto; }
@@ -130,6 +131,7 @@ pub fn render(report: &MonthlyReport) -> Result<String> {
             Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", escape(&t))),
             Block::Item(t) => out.push_str(&format!("<li>{}</li>\n", escape(&t))),
             Block::Note(t) => out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&t))),
+            Block::Sign(t) => out.push_str(&format!("<p class=\"sign\">{}</p>\n", escape(&t))),
             Block::Chart(kind) => {
                 if let Some(svg) = charts::chart(report, kind)? {
                     out.push_str("<figure>\n");

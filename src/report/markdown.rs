@@ -93,6 +93,7 @@ pub fn render(report: &MonthlyReport) -> String {
             Block::Para(t) => out.push_str(&format!("{}\n\n", inert(&t))),
             Block::Item(t) => out.push_str(&format!("- {}\n", inert(&t))),
             Block::Note(t) => out.push_str(&format!("> {}\n\n", inert(&t))),
+            Block::Sign(t) => out.push_str(&format!("{}\n\n", inert(&t))),
             Block::Chart(_) => {}
             Block::Table(t) => {
                 table(&t, &mut out);

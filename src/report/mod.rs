@@ -1,8 +1,13 @@
 //! The monthly report: [`build`] turns a month's cases into a [`MonthlyReport`] (pure data, in
 //! the structure of the seed reports: 一、基本情况, 二、热点问题, 三、应急处置与典型案例,
-//! 四、满意度与时效, 附件), and one module per format renders it: [`markdown`], [`html`] (with
-//! [`charts`] as inline SVG), [`json`], [`docx`] and [`xlsx`]. The text the formats share is
-//! written once, in [`outline`].
+//! 四、满意度与时效, 附件, and the closing block), and one module per format renders it:
+//! [`markdown`], [`html`] (with [`charts`] as inline SVG), [`json`], [`docx`] and [`xlsx`]. The
+//! text the formats share is written once, in [`outline`].
+//!
+//! Building is split by section: [`month`] selects the month's cases once, and [`basic`]
+//! (一 and the annex), [`hot`] (二) and [`cases`] (三) each build their part from it; the
+//! editable texts (office profile, per-topic suggestions) are in [`profile`]. Another kind of
+//! report picks the section builders it needs over the same [`month::MonthCases`].
 //!
 //! Conventions taken from the seeds:
 //! - percentages are rounded to two decimals and printed without trailing zeros
@@ -13,16 +18,21 @@
 //! - a department whose name ends in 镇/乡/街道/办事处 (or contains 镇人民政府) is a town
 //!   (镇/乡/街道), every other one a county department (县直单位).
 
+pub mod basic;
+pub mod cases;
 pub mod charts;
 pub mod docx;
+pub mod hot;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod month;
 pub mod outline;
+pub mod profile;
 pub mod store;
 pub mod xlsx;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -31,7 +41,6 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::hotspots::{find_hotspots_refs, Hotspot, HotspotParams};
 use crate::model::{Card, Case, Kind, RecordType, Satisfaction, Status};
 
 // ---------------------------------------------------------------------------------------------
@@ -586,6 +595,8 @@ pub struct CaseSummary {
     pub title: Option<String>,
     pub narrative: String,
     pub reply: Option<String>,
+    /// When it was closed (办结时间, else the reply's time).
+    pub closed_at: Option<NaiveDateTime>,
     pub satisfaction: Option<&'static str>,
     /// The report-document section it came from (典型案例, 应急处置 ...), if any.
     pub section: Option<String>,
@@ -604,17 +615,20 @@ impl CaseSummary {
             title: c.title.clone(),
             narrative: c.narrative.clone(),
             reply: c.reply.clone().filter(|r| !r.trim().is_empty()),
+            closed_at: c.closed_at.or(c.reply_at),
             satisfaction: c.satisfaction.map(Satisfaction::as_str),
             section: c.source.section.clone(),
             similar_cases: 0,
         }
     }
 
-    /// `6月6日6时46分` (the time only when one was given), as the seeds date a case.
+    /// `6月6日6时46分`, `11月3日20时` (the time only when one was given), as the seeds date a case.
     pub fn zh_date(&self) -> Option<String> {
         self.received_at.map(|at| {
             if at.hour() == 0 && at.minute() == 0 && at.second() == 0 {
                 format!("{}月{}日", at.month(), at.day())
+            } else if at.minute() == 0 {
+                format!("{}月{}日{}时", at.month(), at.day(), at.hour())
             } else {
                 format!(
                     "{}月{}日{}时{}分",
@@ -674,6 +688,10 @@ pub struct TopicSummary {
     /// Ranks of its concrete hotspots (see `MonthlyReport::hotspots`).
     pub hotspot_ranks: Vec<usize>,
     pub representative_cases: Vec<CaseSummary>,
+    /// The main appeals 二、热点问题 lists (leading topics only).
+    pub appeals: Vec<hot::Appeal>,
+    /// The 建议 sentence (leading topics only).
+    pub suggestion: Option<String>,
 }
 
 /// Cases per day of the month.
@@ -699,6 +717,8 @@ pub struct MonthlyReport {
     pub withdrawn: usize,
     pub closed: usize,
     pub in_progress: usize,
+    /// Work orders whose data tells no status (neither 在办 nor any sign of being closed).
+    pub unknown_status: usize,
     pub not_accepted: usize,
     pub by_kind: KindCounts,
     pub by_kind_percent: KindPercents,
@@ -732,6 +752,10 @@ pub struct MonthlyReport {
     pub urgent_cases: Vec<CaseSummary>,
     pub typical_cases: Vec<CaseSummary>,
     pub daily: Vec<DayCount>,
+    /// The closing block: who issues the report, 抄送, 发, 电话.
+    pub office: profile::OfficeProfile,
+    /// The issuing date as printed (`2020年12月25日`), if given.
+    pub issued: Option<String>,
 }
 
 /// Settings for [`build`].
@@ -751,6 +775,11 @@ pub struct ReportOptions {
     /// Most urgent / typical cases to quote.
     pub max_urgent: usize,
     pub max_typical: usize,
+    /// The office profile of the closing block (its `unit` is the 单位名称 when `title` is
+    /// not given).
+    pub profile: profile::OfficeProfile,
+    /// The issuing date printed under the 落款.
+    pub issued: Option<NaiveDate>,
 }
 
 impl Default for ReportOptions {
@@ -762,8 +791,10 @@ impl Default for ReportOptions {
             top_topics: 5,
             top_hotspots: 10,
             hotspots: true,
-            max_urgent: 10,
-            max_typical: 5,
+            max_urgent: 3,
+            max_typical: 3,
+            profile: profile::OfficeProfile::builtin(),
+            issued: None,
         }
     }
 }
@@ -987,415 +1018,98 @@ pub fn build(
     Ok(build_month(cases, month, opts))
 }
 
-/// [`build`] with a parsed month.
+/// [`build`] with a parsed month: the sections of [`basic`], [`hot`] and [`cases`] over the
+/// month's [`month::MonthCases`].
 pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> MonthlyReport {
-    let prev_month = month.previous();
-    let last_year = month.last_year();
-
-    let mut this: Vec<&Case> = Vec::new();
-    let mut prev: Vec<&Case> = Vec::new();
-    let mut ly: Vec<&Case> = Vec::new();
-    for c in cases {
-        match case_month(c, opts.date_basis) {
-            Some(m) if m == month => this.push(c),
-            Some(m) if m == prev_month => prev.push(c),
-            Some(m) if m == last_year => ly.push(c),
-            _ => {}
-        }
+    let m = month::MonthCases::select(cases, month, opts.date_basis);
+    let b = basic::basic(&m, opts);
+    let a = basic::annex(&m);
+    let h = hot::hot(&m, opts);
+    let c = cases::cases(&m, opts, &h);
+    let title = report_title(&m, opts);
+    MonthlyReport {
+        month: month.to_string(),
+        year: month.year,
+        month_number: month.month,
+        heading: heading(title.as_deref(), month),
+        title,
+        total: b.total,
+        withdrawn: b.withdrawn,
+        closed: b.closed,
+        in_progress: b.in_progress,
+        unknown_status: b.unknown_status,
+        not_accepted: b.not_accepted,
+        by_kind: b.by_kind,
+        by_kind_percent: b.by_kind_percent,
+        unknown_kind: b.unknown_kind,
+        by_channel: b.by_channel,
+        top_departments: b.top_departments,
+        top_county_departments: b.top_county_departments,
+        top_town_departments: b.top_town_departments,
+        previous_month: a.previous_month,
+        same_month_last_year: a.same_month_last_year,
+        satisfaction_rate: a.satisfaction.rate,
+        satisfaction: a.satisfaction,
+        overdue: a.overdue,
+        yellow_cards: a.yellow_cards,
+        red_cards: a.red_cards,
+        departments: a.departments,
+        departments_total: a.departments_total,
+        topic_basis: h.topic_basis,
+        hotspot_topics: h.hotspot_topics,
+        rising_topics: h.rising_topics,
+        hotspots: h.hotspots,
+        report_hotspots: h.report_hotspots,
+        urgent_cases: c.urgent_cases,
+        typical_cases: c.typical_cases,
+        daily: daily_counts(&m),
+        office: opts.profile.clone(),
+        issued: opts
+            .issued
+            .map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())),
     }
-    let orders: Vec<&Case> = this
-        .iter()
-        .copied()
-        .filter(|c| c.record == RecordType::WorkOrder)
-        .collect();
-    let prev_orders: Vec<&Case> = prev
-        .iter()
-        .copied()
-        .filter(|c| c.record == RecordType::WorkOrder)
-        .collect();
-    let ly_orders: Vec<&Case> = ly
-        .iter()
-        .copied()
-        .filter(|c| c.record == RecordType::WorkOrder)
-        .collect();
+}
 
-    // 一、基本情况
-    let total = orders.len();
-    let mut withdrawn = 0;
-    let mut closed = 0;
-    let mut in_progress = 0;
-    let mut not_accepted = 0;
-    let mut by_kind = KindCounts::default();
-    let mut unknown_kind = 0;
-    let mut channels: HashMap<&str, usize> = HashMap::new();
-    let mut dept_counts: HashMap<&str, usize> = HashMap::new();
-    for c in &orders {
-        match c.status {
-            Some(Status::Withdrawn) => withdrawn += 1,
-            Some(Status::NotAccepted) => not_accepted += 1,
-            _ if is_closed(c) => closed += 1,
-            _ => in_progress += 1,
-        }
-        match c.kind {
-            Some(k) => by_kind.add(k),
-            None => unknown_kind += 1,
-        }
-        if let Some(ch) = c
-            .channel
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            *channels.entry(ch).or_default() += 1;
-        }
-        *dept_counts.entry(dept_name(c)).or_default() += 1;
-    }
-    let mut by_kind_percent = KindPercents::default();
-    for (i, n) in by_kind.0.iter().enumerate() {
-        by_kind_percent.0[i] = pct(*n, total).unwrap_or(0.0);
-    }
-    let top_departments = ranked(dept_counts, total);
-    let top_of = |t: DepartmentType| -> Vec<NameCount> {
-        top_departments
-            .iter()
-            .filter(|d| d.name != NO_DEPARTMENT && DepartmentType::of(&d.name) == t)
-            .take(opts.top_departments)
-            .cloned()
-            .collect()
-    };
-    let top_county_departments = top_of(DepartmentType::County);
-    let top_town_departments = top_of(DepartmentType::Town);
-    let by_channel = ranked(channels, total);
-
-    // 附件 and 四、满意度
-    let mut rows: BTreeMap<&str, DepartmentRow> = BTreeMap::new();
-    for c in orders.iter().filter(|c| is_closed(c)) {
-        let name = dept_name(c);
-        rows.entry(name)
-            .or_insert_with(|| DepartmentRow::new(name))
-            .add(c);
-    }
-    let mut departments: Vec<DepartmentRow> = rows.into_values().collect();
-    let mut departments_total = DepartmentRow::new("合计");
-    let rated = orders.iter().any(|c| c.satisfaction.is_some());
-    for r in departments.iter_mut() {
-        r.finish(rated);
-        departments_total.add_row(r);
-    }
-    departments_total.finish(rated);
-    departments.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
-    let satisfaction = SatisfactionSummary {
-        closed: departments_total.total,
-        satisfied: departments_total.satisfied,
-        basically_satisfied: departments_total.basically_satisfied,
-        dissatisfied: departments_total.dissatisfied,
-        unrated: departments_total.unrated,
-        rate: departments_total.satisfaction_rate,
-    };
-    let knows_cards = orders.iter().any(|c| c.card.is_some());
-    let knows_overdue = orders
-        .iter()
-        .any(|c| c.overdue.is_some() || c.deadline.is_some());
-    let overdue_count = orders.iter().filter(|c| is_overdue(c)).count();
-    let count_card = |card: Card| orders.iter().filter(|c| c.card == Some(card)).count();
-
-    let cur = MonthStats {
-        total,
-        satisfaction_rate: satisfaction.rate,
-    };
-    let previous_month = compare(prev_month, &cur, &prev_orders);
-    let same_month_last_year = compare(last_year, &cur, &ly_orders);
-
-    // 二、热点问题
-    let narratives: Vec<&Case> = this
-        .iter()
-        .copied()
-        .filter(|c| c.record != RecordType::ReportHotspot)
-        .collect();
-    let basis: Vec<&Case> = if orders.is_empty() {
-        narratives.clone()
+/// Cases per day of the month (the work orders, or the narratives when there are none).
+fn daily_counts(m: &month::MonthCases) -> Vec<DayCount> {
+    let mut per_day = vec![0usize; m.month.days() as usize];
+    let basis = if m.orders.is_empty() {
+        &m.narratives
     } else {
-        orders.clone()
+        &m.orders
     };
-    let prev_basis: Vec<&Case> = if prev_orders.is_empty() {
-        prev.iter()
-            .copied()
-            .filter(|c| c.record != RecordType::ReportHotspot)
-            .collect()
-    } else {
-        prev_orders.clone()
-    };
-    let mut topic_cases: HashMap<&str, Vec<&Case>> = HashMap::new();
-    for c in &basis {
-        if let Some(t) = case_topic(c) {
-            topic_cases.entry(t).or_default().push(c);
-        }
-    }
-    let mut prev_topic_counts: HashMap<&str, usize> = HashMap::new();
-    for c in &prev_basis {
-        if let Some(t) = case_topic(c) {
-            *prev_topic_counts.entry(t).or_default() += 1;
-        }
-    }
-    let has_prev = !prev_basis.is_empty();
-    // Rose sharply: its share of the month grew by half and it has at least 3 cases more (a
-    // month with twice the calls does not make every topic "rising").
-    let (cur_n, prev_total) = (basis.len(), prev_basis.len());
-    let rose = |n: usize, p: usize| p > 0 && n * prev_total * 2 >= p * cur_n * 3 && n >= p + 3;
-
-    let hotspots_found: Vec<Hotspot> = if opts.hotspots && !narratives.is_empty() {
-        let params = HotspotParams {
-            top: opts.top_hotspots,
-            ..HotspotParams::default()
-        };
-        // The month's cases and the previous month's, borrowed, not copied.
-        find_hotspots_refs(&narratives, &prev_basis, &params)
-    } else {
-        Vec::new()
-    };
-    let by_id: HashMap<&str, &Case> = narratives.iter().map(|c| (c.id.as_str(), *c)).collect();
-    let hotspots: Vec<HotspotSummary> = hotspots_found
-        .iter()
-        .map(|h| {
-            let mut reps: Vec<&Case> = h
-                .representative_ids
-                .iter()
-                .filter_map(|id| by_id.get(id.as_str()).copied())
-                .collect();
-            if reps.is_empty() {
-                reps = h
-                    .case_ids
-                    .iter()
-                    .filter_map(|id| by_id.get(id.as_str()).copied())
-                    .collect();
-                reps.sort_by_cached_key(|c| rep_key(c));
-            }
-            let reps: Vec<&Case> = pick_distinct(&reps, 2)
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
-            HotspotSummary {
-                rank: h.rank,
-                label: h.label.clone(),
-                topic: h.topic.clone(),
-                topic_name: h.topic.as_deref().map(|t| topic_name(t).to_string()),
-                heat: h.heat,
-                case_count: h.case_count,
-                distinct_users: h.distinct_users,
-                first: h.first,
-                last: h.last,
-                keywords: h.keywords.clone(),
-                representative_cases: reps.into_iter().map(CaseSummary::of).collect(),
-                case_ids: h.case_ids.clone(),
-            }
-        })
-        .collect();
-
-    let topic_summary = |id: &str, count: usize| -> TopicSummary {
-        let prev_n = prev_topic_counts.get(id).copied().unwrap_or(0);
-        let trend = if !has_prev {
-            Trend::Unknown
-        } else if prev_n == 0 {
-            Trend::New
-        } else if rose(count, prev_n) {
-            Trend::Rising
-        } else if count >= prev_n {
-            Trend::Steady
-        } else {
-            Trend::Falling
-        };
-        let hotspot_ranks: Vec<usize> = hotspots
-            .iter()
-            .filter(|h| h.topic.as_deref() == Some(id))
-            .map(|h| h.rank)
-            .collect();
-        // Representatives: from the topic's hottest hotspot first, else from its cases.
-        let mut reps: Vec<CaseSummary> = hotspots
-            .iter()
-            .filter(|h| h.topic.as_deref() == Some(id))
-            .flat_map(|h| h.representative_cases.iter().take(1).cloned())
-            .take(2)
-            .collect();
-        if reps.is_empty() {
-            let mut cs: Vec<&Case> = topic_cases.get(id).cloned().unwrap_or_default();
-            cs.sort_by_cached_key(|c| rep_key(c));
-            // Only the first few hundred need comparing to find two different ones.
-            cs.truncate(300);
-            reps = pick_distinct(&cs, 2)
-                .into_iter()
-                .map(|(c, _)| CaseSummary::of(c))
-                .collect();
-        }
-        TopicSummary {
-            id: id.to_string(),
-            name: topic_name(id).to_string(),
-            count,
-            percent: pct(count, basis.len()).unwrap_or(0.0),
-            previous: has_prev.then_some(prev_n),
-            change_percent: if has_prev {
-                change_pct(count, prev_n)
-            } else {
-                None
-            },
-            trend,
-            hotspot_ranks,
-            representative_cases: reps,
-        }
-    };
-    let mut topic_list: Vec<(&str, usize)> = topic_cases
-        .iter()
-        .filter(|(t, _)| **t != "other")
-        .map(|(t, cs)| (*t, cs.len()))
-        .collect();
-    topic_list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let hotspot_topics: Vec<TopicSummary> = topic_list
-        .iter()
-        .take(opts.top_topics)
-        .map(|(t, n)| topic_summary(t, *n))
-        .collect();
-    let rising_topics: Vec<TopicSummary> = if has_prev {
-        topic_list
-            .iter()
-            .filter(|(t, n)| {
-                let p = prev_topic_counts.get(t).copied().unwrap_or(0);
-                (p == 0 && *n >= 2) || rose(*n, p)
-            })
-            .take(opts.top_topics)
-            .map(|(t, n)| topic_summary(t, *n))
-            .collect()
-    } else {
-        Vec::new()
-    };
-
-    let mut report_hotspots: Vec<&Case> = this
-        .iter()
-        .copied()
-        .filter(|c| c.record == RecordType::ReportHotspot)
-        .collect();
-    report_hotspots.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
-    let report_hotspots: Vec<CaseSummary> =
-        report_hotspots.iter().map(|c| CaseSummary::of(c)).collect();
-
-    // 三、应急处置与典型案例
-    let mut urgent: Vec<&Case> = narratives
-        .iter()
-        .copied()
-        .filter(|c| is_urgent(c))
-        .collect();
-    urgent.sort_by(|a, b| {
-        a.received_at
-            .cmp(&b.received_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let urgent_ids: HashSet<&str> = urgent.iter().map(|c| c.id.as_str()).collect();
-    let urgent_cases: Vec<CaseSummary> = pick_distinct(&urgent, opts.max_urgent)
-        .into_iter()
-        .map(|(c, n)| CaseSummary {
-            similar_cases: n,
-            ..CaseSummary::of(c)
-        })
-        .collect();
-    // Cases already quoted in 二、热点问题 are not repeated as typical cases.
-    let quoted: HashSet<&str> = hotspot_topics
-        .iter()
-        .flat_map(|t| t.representative_cases.iter())
-        .chain(hotspots.iter().flat_map(|h| h.representative_cases.iter()))
-        .map(|c| c.id.as_str())
-        .collect();
-
-    let mut typical: Vec<&Case> = narratives
-        .iter()
-        .copied()
-        .filter(|c| is_typical_section(c) && !urgent_ids.contains(c.id.as_str()))
-        .collect();
-    typical.sort_by(|a, b| document_order(a).cmp(&document_order(b)));
-    if typical.len() < opts.max_typical {
-        // Work orders with a handling result: one per leading topic, then the best others.
-        let mut seen: HashSet<&str> = typical.iter().map(|c| c.id.as_str()).collect();
-        let with_reply = |c: &&Case| {
-            c.record == RecordType::WorkOrder
-                && c.reply.as_deref().is_some_and(|r| !r.trim().is_empty())
-                && !urgent_ids.contains(c.id.as_str())
-                && !quoted.contains(c.id.as_str())
-        };
-        // Well-handled cases first (满意, then 基本满意), then the most readable.
-        let handled = |c: &Case| match c.satisfaction {
-            Some(Satisfaction::Satisfied) => 0,
-            Some(Satisfaction::BasicallySatisfied) => 1,
-            None | Some(Satisfaction::Unrated) => 2,
-            Some(Satisfaction::Dissatisfied) => 3,
-        };
-        let mut pool: Vec<&Case> = orders.iter().copied().filter(with_reply).collect();
-        pool.sort_by_cached_key(|c| (handled(c), rep_key(c)));
-        for t in &hotspot_topics {
-            if typical.len() >= opts.max_typical {
-                break;
-            }
-            if let Some(c) = pool
-                .iter()
-                .find(|c| case_topic(c) == Some(t.id.as_str()) && !seen.contains(c.id.as_str()))
-            {
-                seen.insert(c.id.as_str());
-                typical.push(c);
-            }
-        }
-        let mut grams: Vec<Bigrams> = typical.iter().map(|c| bigrams(&c.narrative)).collect();
-        for c in pool.iter().take(2000) {
-            if typical.len() >= opts.max_typical {
-                break;
-            }
-            if seen.contains(c.id.as_str()) {
-                continue;
-            }
-            let g = bigrams(&c.narrative);
-            if grams.iter().all(|p| similarity(p, &g) < SAME_THING) {
-                seen.insert(c.id.as_str());
-                typical.push(c);
-                grams.push(g);
-            }
-        }
-    }
-    let typical_cases: Vec<CaseSummary> = typical
-        .iter()
-        .take(opts.max_typical)
-        .map(|c| CaseSummary::of(c))
-        .collect();
-
-    // Daily trend.
-    let mut per_day = vec![0usize; month.days() as usize];
-    let daily_basis = if orders.is_empty() {
-        &narratives
-    } else {
-        &orders
-    };
-    for c in daily_basis {
-        let at = match opts.date_basis {
+    for c in basis {
+        let at = match m.date_basis {
             DateBasis::Received => c.received_at.or(c.closed_at),
             DateBasis::Closed => c.closed_at.or(c.received_at),
         };
-        if let Some(at) = at.filter(|at| YearMonth::of(*at) == month) {
+        if let Some(at) = at.filter(|at| YearMonth::of(*at) == m.month) {
             per_day[at.day() as usize - 1] += 1;
         }
     }
-    let daily = per_day
+    per_day
         .into_iter()
         .enumerate()
         .map(|(i, count)| DayCount {
             day: i as u32 + 1,
             count,
         })
-        .collect();
+        .collect()
+}
 
-    // 单位名称: as given, else the region the month's report documents name most often.
-    let title = opts
-        .title
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+/// 单位名称: as given (`--title`), else the profile's, else the region the month's report
+/// documents name most often.
+fn report_title(m: &month::MonthCases, opts: &ReportOptions) -> Option<String> {
+    let given = |t: Option<&str>| {
+        t.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    given(opts.title.as_deref())
+        .or_else(|| given(Some(opts.profile.unit.as_str())))
         .or_else(|| {
             let mut regions: HashMap<&str, usize> = HashMap::new();
-            for c in &this {
+            for c in &m.this {
                 if let Some(r) = c.source.region.as_deref().filter(|r| !r.trim().is_empty()) {
                     *regions.entry(r.trim()).or_default() += 1;
                 }
@@ -1404,43 +1118,7 @@ pub fn build_month(cases: &[Case], month: YearMonth, opts: &ReportOptions) -> Mo
                 .into_iter()
                 .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
                 .map(|(r, _)| r.to_string())
-        });
-    MonthlyReport {
-        month: month.to_string(),
-        year: month.year,
-        month_number: month.month,
-        heading: heading(title.as_deref(), month),
-        title,
-        total,
-        withdrawn,
-        closed,
-        in_progress,
-        not_accepted,
-        by_kind,
-        by_kind_percent,
-        unknown_kind,
-        by_channel,
-        top_departments,
-        top_county_departments,
-        top_town_departments,
-        previous_month,
-        same_month_last_year,
-        satisfaction_rate: satisfaction.rate,
-        satisfaction,
-        overdue: knows_overdue.then_some(overdue_count),
-        yellow_cards: knows_cards.then(|| count_card(Card::Yellow)),
-        red_cards: knows_cards.then(|| count_card(Card::Red)),
-        departments,
-        departments_total,
-        topic_basis: basis.len(),
-        hotspot_topics,
-        rising_topics,
-        hotspots,
-        report_hotspots,
-        urgent_cases,
-        typical_cases,
-        daily,
-    }
+        })
 }
 
 // ---------------------------------------------------------------------------------------------

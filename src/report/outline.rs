@@ -5,10 +5,10 @@
 use chrono::Datelike;
 
 use crate::model::Kind;
-use crate::text::excerpt;
 
 use super::{
-    fmt_num, fmt_pct, zh_number, CaseSummary, DepartmentRow, MonthlyReport, NameCount, Trend,
+    fmt_num, fmt_pct, zh_number, CaseSummary, DepartmentRow, MonthlyReport, NameCount,
+    TopicSummary, Trend,
 };
 
 /// A chart the HTML report draws (the other formats skip it).
@@ -51,12 +51,11 @@ pub enum Block {
     Item(String),
     /// A small-print note.
     Note(String),
+    /// A right-aligned line: the issuing office and date under the body (落款).
+    Sign(String),
     Chart(ChartKind),
     Table(Table),
 }
-
-/// How many characters of a narrative or reply the report quotes.
-const QUOTE_CHARS: usize = 220;
 
 /// 我县 / 我区 / 我市 from the 单位名称.
 fn subject(report: &MonthlyReport) -> &'static str {
@@ -134,40 +133,144 @@ fn points_phrase(label: &str, prev: f64, points: f64) -> String {
     }
 }
 
-/// A quoted case: `6月6日，{诉求}。处理结果：{答复}` (the narrative of a report-document case
-/// already carries its handling result).
-pub fn quote_case(c: &CaseSummary, chars: usize) -> String {
-    let mut s = String::new();
-    let narrative = excerpt(&c.narrative, chars);
-    if let (Some(d), Some(at)) = (c.zh_date(), c.received_at) {
-        // Report-document narratives often open with their own date.
-        let day = format!("{}月{}日", at.month(), at.day());
-        let head: String = narrative.chars().take(24).collect();
-        if !head.contains(&day) {
-            s.push_str(&d);
-            s.push('，');
+/// The start of `text`, in whole sentences, at most about `max` characters: sentences are
+/// kept while they fit; a first sentence longer than `max` is cut at its last comma that fits
+/// (and marked with ……). Whitespace is collapsed.
+pub fn sentences(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::new();
+    let mut len = 0;
+    let mut rest = flat.as_str();
+    while !rest.is_empty() {
+        let end = rest
+            .char_indices()
+            .find(|(_, c)| matches!(c, '。' | '！' | '？' | '；'))
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(rest.len());
+        let (sentence, tail) = rest.split_at(end);
+        let n = sentence.chars().count();
+        if len + n > max {
+            break;
         }
+        out.push_str(sentence);
+        len += n;
+        rest = tail;
     }
-    s.push_str(&narrative);
-    if !s.ends_with(['。', '！', '？', '…', '；']) {
+    if out.is_empty() {
+        let head: String = flat.chars().take(max).collect();
+        let cut = head
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '，' | ','))
+            .map(|(i, _)| i)
+            .last()
+            .filter(|i| *i > 0)
+            .unwrap_or(head.len());
+        out = format!("{}……", head[..cut].trim_end());
+        return out;
+    }
+    if !rest.is_empty() && out.ends_with('；') {
+        out.pop();
+        out.push('。');
+    }
+    out
+}
+
+/// Words that mark an opening clause as a salutation (尊敬的领导：, 网友你好，).
+const SALUTATIONS: [&str; 5] = ["尊敬", "领导", "您好", "你好", "网友"];
+
+/// `text` without its opening salutations: a short first clause (up to the first ：or ，)
+/// that greets rather than tells.
+pub fn strip_greeting(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    for _ in 0..2 {
+        let Some((i, c)) = rest
+            .char_indices()
+            .find(|(_, c)| matches!(c, '：' | '，' | ':' | ',' | '！'))
+        else {
+            break;
+        };
+        let head = &rest[..i];
+        if head.chars().count() > 16 || !SALUTATIONS.iter().any(|w| head.contains(w)) {
+            break;
+        }
+        rest = rest[i + c.len_utf8()..].trim_start();
+    }
+    rest
+}
+
+/// `s` ending in a full stop.
+fn full_stop(mut s: String) -> String {
+    if !s.ends_with(['。', '！', '？', '…']) {
         s.push('。');
     }
-    if let Some(r) = &c.reply {
-        s.push_str("处理结果：");
-        if let Some(d) = &c.department {
-            if !r.contains(d.as_str()) {
-                s.push_str(&format!("（{d}）"));
-            }
-        }
-        s.push_str(&excerpt(r, chars));
-        if !s.ends_with(['。', '！', '？', '…']) {
-            s.push('。');
-        }
+    s
+}
+
+/// `M月D日` of a closing time, for "已于……办结".
+fn zh_day(at: chrono::NaiveDateTime) -> String {
+    format!("{}月{}日", at.month(), at.day())
+}
+
+/// An urgent case told as the seeds tell one: when, what the citizen reported, whom the office
+/// called, what was done and when it was solved. A report document's case already is such a
+/// story and is told as written.
+pub fn urgent_story(c: &CaseSummary, office: &str) -> String {
+    if c.section.is_some() {
+        return full_stop(sentences(&c.narrative, 320));
     }
-    if let Some(sat) = c.satisfaction {
-        if c.reply.is_some() {
-            s.push_str(&format!("回访：{sat}。"));
+    let mut s = String::new();
+    if let Some(d) = c.zh_date() {
+        s.push_str(&d);
+        s.push('，');
+    }
+    s.push_str("市民反映：");
+    s.push_str(&full_stop(sentences(strip_greeting(&c.narrative), 120)));
+    match (c.department.as_deref(), c.reply.as_deref()) {
+        (Some(d), Some(r)) => {
+            s.push_str(&format!("接到工单后，{office}第一时间联系{d}，{d}回复："));
+            s.push_str(&full_stop(sentences(strip_greeting(r), 150)));
         }
+        (Some(d), None) => s.push_str(&format!("接到工单后，{office}第一时间将工单转{d}处置。")),
+        (None, Some(r)) => {
+            s.push_str("处理情况：");
+            s.push_str(&full_stop(sentences(strip_greeting(r), 150)));
+        }
+        (None, None) => s.push_str("工单已转有关部门处置。"),
+    }
+    if let (Some(at), true) = (c.closed_at, c.reply.is_some()) {
+        s.push_str(&format!("该问题已于{}办结。", zh_day(at)));
+    }
+    if c.similar_cases > 0 {
+        s.push_str(&format!("（本月同类诉求另有{}件。）", c.similar_cases));
+    }
+    s
+}
+
+/// A typical case as seed 003 tells one: `4月10日，市民来电投诉：……。县交警大队受理工单后回复：
+/// ……。回访：满意。` A report document's case is told as written.
+pub fn typical_story(c: &CaseSummary) -> String {
+    if c.section.is_some() {
+        return full_stop(sentences(&c.narrative, 400));
+    }
+    let mut s = String::new();
+    if let Some(d) = c.zh_date() {
+        s.push_str(&d);
+        s.push('，');
+    }
+    match c.kind {
+        Some(k) if k != "其他" => s.push_str(&format!("市民来电{k}：")),
+        _ => s.push_str("市民反映："),
+    }
+    s.push_str(&full_stop(sentences(strip_greeting(&c.narrative), 150)));
+    if let Some(r) = &c.reply {
+        match &c.department {
+            Some(d) => s.push_str(&format!("{d}受理工单后回复：")),
+            None => s.push_str("处理结果："),
+        }
+        s.push_str(&full_stop(sentences(strip_greeting(r), 200)));
+    }
+    if let (Some(sat), true) = (c.satisfaction, c.reply.is_some()) {
+        s.push_str(&format!("回访：{sat}。"));
     }
     s
 }
@@ -292,6 +395,7 @@ pub fn outline(report: &MonthlyReport) -> Vec<Block> {
     hotspots(report, &mut b);
     cases(report, &mut b);
     satisfaction(report, &mut b);
+    signature(report, &mut b);
     annex(report, &mut b);
     b
 }
@@ -306,15 +410,23 @@ fn basic(report: &MonthlyReport, b: &mut Vec<Block>) {
         return;
     }
     let mut p = format!(
-        "{ym}，{}承办12345政务服务便民热线转派工单总量为{}件，其中已撤销工单{}件，已办结工单{}件，正在处理中的工单{}件",
+        "{ym}，{}承办12345政务服务便民热线转派工单总量为{}件",
         subject(report),
-        report.total,
-        report.withdrawn,
-        report.closed,
-        report.in_progress
+        report.total
     );
-    if report.not_accepted > 0 {
-        p.push_str(&format!("，不予立案工单{}件", report.not_accepted));
+    if report.unknown_status == report.total {
+        p.push_str("（工单数据未注明办理状态）");
+    } else {
+        p.push_str(&format!(
+            "，其中已撤销工单{}件，已办结工单{}件，正在处理中的工单{}件",
+            report.withdrawn, report.closed, report.in_progress
+        ));
+        if report.not_accepted > 0 {
+            p.push_str(&format!("，不予立案工单{}件", report.not_accepted));
+        }
+        if report.unknown_status > 0 {
+            p.push_str(&format!("，另有{}件未注明办理状态", report.unknown_status));
+        }
     }
     p.push('。');
     let mut cmp = Vec::new();
@@ -421,6 +533,48 @@ fn basic(report: &MonthlyReport, b: &mut Vec<Block>) {
     }
 }
 
+/// 一是 / 二是 ... for the appeals list.
+fn ordinal(i: usize) -> String {
+    format!("{}是", zh_number(i))
+}
+
+/// A leading topic's paragraph: its count and share, its trend, then "市民反映的主要诉求有：
+/// 一是……；二是……".
+fn topic_paragraph(t: &TopicSummary, basis_label: &str) -> String {
+    let mut p = format!(
+        "本月共受理{}类诉求{}件，占{}的{}",
+        t.name,
+        t.count,
+        basis_label,
+        fmt_pct(t.percent)
+    );
+    match (t.trend, t.previous) {
+        (Trend::New, _) => p.push_str("，上月无此类诉求，为本月新出现的问题"),
+        (_, Some(prev)) => {
+            p.push('，');
+            p.push_str(&change_phrase("上月", prev, t.change_percent));
+        }
+        _ => {}
+    }
+    p.push('。');
+    if !t.appeals.is_empty() {
+        let list: Vec<String> = t
+            .appeals
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if a.count > 1 {
+                    format!("{}{}（{}件）", ordinal(i + 1), a.text, a.count)
+                } else {
+                    format!("{}{}", ordinal(i + 1), a.text)
+                }
+            })
+            .collect();
+        p.push_str(&format!("市民反映的主要诉求有：{}。", list.join("；")));
+    }
+    p
+}
+
 fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
     b.push(Block::Heading1("二、热点问题".into()));
     let basis_label = if report.total > 0 {
@@ -443,49 +597,17 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
             bracket_numbers(n),
             t.name
         )));
-        let mut p = format!(
-            "本月共受理{}类诉求{}件，占{}的{}",
-            t.name,
-            t.count,
-            basis_label,
-            fmt_pct(t.percent)
+        b.push(Block::Para(topic_paragraph(t, basis_label)));
+        if let Some(s) = t.suggestion.as_deref().filter(|s| !s.is_empty()) {
+            b.push(Block::Para(s.to_string()));
+        }
+        shown_ranks.extend(
+            report
+                .hotspots
+                .iter()
+                .filter(|h| t.hotspot_ranks.contains(&h.rank) && h.case_count <= t.count)
+                .map(|h| h.rank),
         );
-        match (t.trend, t.previous) {
-            (Trend::New, _) => p.push_str("，上月无此类诉求，为本月新出现的问题"),
-            (_, Some(prev)) => {
-                p.push('，');
-                p.push_str(&change_phrase("上月", prev, t.change_percent));
-            }
-            _ => {}
-        }
-        p.push('。');
-        let hs: Vec<_> = report
-            .hotspots
-            .iter()
-            // A hotspot larger than its topic's count (its cases span several topics) would
-            // read as a contradiction here; it is listed among the other hotspots instead.
-            .filter(|h| t.hotspot_ranks.contains(&h.rank) && h.case_count <= t.count)
-            .collect();
-        if !hs.is_empty() {
-            p.push_str("主要集中在：");
-            p.push_str(
-                &hs.iter()
-                    .map(|h| format!("{}（{}件）", h.label, h.case_count))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            );
-            p.push('。');
-            shown_ranks.extend(hs.iter().map(|h| h.rank));
-        }
-        b.push(Block::Para(p));
-        for (i, c) in t.representative_cases.iter().enumerate() {
-            let lead = if i == 0 {
-                "典型诉求："
-            } else {
-                "又如："
-            };
-            b.push(Block::Item(format!("{lead}{}", quote_case(c, QUOTE_CHARS))));
-        }
     }
     let others: Vec<_> = report
         .hotspots
@@ -500,22 +622,23 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
             "其他值得关注的具体热点"
         };
         b.push(Block::Heading2(format!("{}{head}", bracket_numbers(n))));
-        for h in others {
-            let mut s = format!("{}（{}件", h.label, h.case_count);
-            if let Some(t) = h
-                .topic_name
-                .as_deref()
-                .filter(|_| h.topic.as_deref() != Some("other"))
-            {
-                s.push_str(&format!("，{t}"));
-            }
-            s.push('）');
-            if let Some(c) = h.representative_cases.first() {
-                s.push_str("。如：");
-                s.push_str(&quote_case(c, QUOTE_CHARS));
-            }
-            b.push(Block::Item(s));
-        }
+        let list: Vec<String> = others
+            .iter()
+            .map(|h| {
+                match h
+                    .topic_name
+                    .as_deref()
+                    .filter(|_| h.topic.as_deref() != Some("other"))
+                {
+                    Some(t) => format!("{}（{}件，{t}）", h.label, h.case_count),
+                    None => format!("{}（{}件）", h.label, h.case_count),
+                }
+            })
+            .collect();
+        b.push(Block::Para(format!(
+            "此外，市民集中反映的具体问题还有：{}。",
+            list.join("；")
+        )));
     }
     if !report.rising_topics.is_empty() {
         n += 1;
@@ -543,30 +666,16 @@ fn hotspots(report: &MonthlyReport, b: &mut Vec<Block>) {
             parts.join("；")
         )));
     }
-    if !report.report_hotspots.is_empty() {
-        n += 1;
-        b.push(Block::Heading2(format!(
-            "{}报告文档所列热点",
-            bracket_numbers(n)
-        )));
-        for h in &report.report_hotspots {
-            let mut s = String::new();
-            if let Some(t) = &h.title {
-                s.push_str(t);
-                s.push('：');
-            }
-            s.push_str(&excerpt(&h.narrative, QUOTE_CHARS * 2));
-            if let Some(r) = &h.reply {
-                s.push_str(&excerpt(r, QUOTE_CHARS));
-            }
-            b.push(Block::Item(s));
-        }
-    }
     if n == 0 {
         b.push(Block::Para(
             "本月数据中未识别出集中反映的热点问题（工单尚未分类标注或数量较少）。".into(),
         ));
     }
+}
+
+/// The issuing office as the text names it (县热线办 in the seeds' stories).
+fn office_short(report: &MonthlyReport) -> String {
+    format!("{}12345热线办", subject(report))
 }
 
 fn cases(report: &MonthlyReport, b: &mut Vec<Block>) {
@@ -575,34 +684,16 @@ fn cases(report: &MonthlyReport, b: &mut Vec<Block>) {
     if report.urgent_cases.is_empty() {
         b.push(Block::Para("本月未发现需应急处置的工单。".into()));
     }
+    let office = office_short(report);
     for c in &report.urgent_cases {
-        let mut p = quote_case(c, QUOTE_CHARS * 2);
-        if c.similar_cases > 0 {
-            p.push_str(&format!("（本月同类诉求另有{}件。）", c.similar_cases));
-        }
-        b.push(Block::Para(p));
+        b.push(Block::Para(urgent_story(c, &office)));
     }
     b.push(Block::Heading2("（二）典型案例".into()));
     if report.typical_cases.is_empty() {
         b.push(Block::Para("本月无可摘选的典型案例。".into()));
     }
     for (i, c) in report.typical_cases.iter().enumerate() {
-        let mut head = format!("{}. ", i + 1);
-        let mut tags = Vec::new();
-        if !c.id.is_empty() && !c.id.starts_with('h') {
-            tags.push(format!("工单编号{}", c.id));
-        }
-        if let Some(d) = &c.department {
-            tags.push(format!("承办单位：{d}"));
-        }
-        if let Some(k) = c.kind {
-            tags.push(format!("{k}类"));
-        }
-        if !tags.is_empty() {
-            head.push_str(&format!("【{}】", tags.join("，")));
-        }
-        head.push_str(&quote_case(c, QUOTE_CHARS * 2));
-        b.push(Block::Para(head));
+        b.push(Block::Para(format!("{}. {}", i + 1, typical_story(c))));
     }
 }
 
@@ -708,11 +799,42 @@ fn satisfaction(report: &MonthlyReport, b: &mut Vec<Block>) {
     ));
 }
 
+/// The 落款 under the body: the annex line, the issuing office and the date.
+fn signature(report: &MonthlyReport, b: &mut Vec<Block>) {
+    b.push(Block::Para(format!("附件：{}", annex_title(report))));
+    b.push(Block::Sign(
+        report.office.office_name(report.title.as_deref()),
+    ));
+    if let Some(d) = &report.issued {
+        b.push(Block::Sign(d.clone()));
+    }
+}
+
+/// The closing lines after the annex: 抄送, 发, 编辑单位, 电话 ... (those the profile fills).
+fn closing(report: &MonthlyReport, b: &mut Vec<Block>) {
+    let o = &report.office;
+    let editor = o.office_name(report.title.as_deref());
+    for (label, value) in [
+        ("抄送", o.cc.as_str()),
+        ("发", o.to.as_str()),
+        ("编辑单位", editor.as_str()),
+        ("电话（传真）", o.phone.as_str()),
+        ("邮箱", o.email.as_str()),
+        ("网站", o.website.as_str()),
+    ] {
+        let value = value.trim();
+        if !value.is_empty() {
+            b.push(Block::Note(format!("{label}：{value}")));
+        }
+    }
+}
+
 fn annex(report: &MonthlyReport, b: &mut Vec<Block>) {
     b.push(Block::Heading1(format!("附件：{}", annex_title(report))));
     if report.departments.is_empty() {
         b.push(Block::Para("本月无已办结工单。".into()));
-        return;
+    } else {
+        b.push(Block::Table(annex_table(report)));
     }
-    b.push(Block::Table(annex_table(report)));
+    closing(report, b);
 }
