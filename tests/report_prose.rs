@@ -177,10 +177,14 @@ fn typical_cases_have_a_full_record_and_no_internal_id() {
     assert!(!md.contains("工单编号"), "{md}");
     assert!(md.contains("1. 刘先生6月10日来电求助"), "{md}");
     // Salutations are left out of the story.
-    assert!(md.contains("市民来电投诉：我家住在城关镇幸福路一带"), "{md}");
+    assert!(
+        md.contains("市民来电投诉：我家住在城关镇幸福路一带"),
+        "{md}"
+    );
     assert!(r.typical_cases.iter().all(|c| c.id != "B1"));
     assert!(
-        md.contains("6月1日9时30分，市民来电投诉：") && md.contains("城管局受理工单后回复：城管局已派员"),
+        md.contains("6月1日9时30分，市民来电投诉：")
+            && md.contains("城管局受理工单后回复：城管局已派员"),
         "{md}"
     );
     assert!(md.contains("回访：满意。"));
