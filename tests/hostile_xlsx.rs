@@ -75,6 +75,30 @@ fn a_huge_shared_string_refuses_the_workbook_and_the_other_files_are_ingested() 
 }
 
 #[test]
+fn a_shared_string_part_lying_about_its_size_is_measured_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = text_rows(&[HEADER, &["L1", "2024-05-01 10:00", "路灯不亮"]]);
+    let liar = dir.path().join("liar.xlsx");
+    // 300 MB of one shared string whose zip entry claims 1,000 bytes.
+    let shared = |w: &mut dyn Write| -> std::io::Result<()> {
+        w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#)?;
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..300 {
+            w.write_all(&chunk)?;
+        }
+        w.write_all(b"</t></si></sst>")
+    };
+    write_xlsx(&liar, None, &rows, Some(&shared));
+    hostile_gen::declare_size(&liar, "xl/sharedStrings.xml", 1000);
+    let err = read_path(&liar, &ReadOptions::default()).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("sharedStrings.xml") && msg.contains("does not unpack to the 1000 bytes"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn date_cells_that_are_no_dates_reject_their_rows() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows = text_rows(&[HEADER]);

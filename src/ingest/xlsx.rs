@@ -83,10 +83,23 @@ fn check_parts(file: &str, bytes: &[u8]) -> Result<()> {
         if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
             check_dimension(file, &name, &mut zip, i)?;
         }
-        let limit = if name.ends_with("sharedStrings.xml") {
+        let shared = name.ends_with("sharedStrings.xml");
+        let limit = if shared {
             MAX_SHARED_STRINGS_BYTES
         } else {
             MAX_PART_BYTES
+        };
+        // calamine holds the shared strings in memory: measure what the part really unpacks
+        // to, since the declared size can lie.
+        let size = if shared && size <= limit {
+            unpacked_size(&mut zip, i, limit).with_context(|| {
+                format!(
+                    "{file}: refused: part `{name}` of the workbook does not unpack to the {size} bytes \
+                     it declares (a damaged or forged workbook)"
+                )
+            })?
+        } else {
+            size
         };
         if size > limit {
             bail!(
@@ -97,6 +110,23 @@ fn check_parts(file: &str, bytes: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many bytes part `i` really unpacks to, counting at most `limit + 1` (the rest is not
+/// decompressed); `None` when it does not unpack as its entry declares (more bytes than its
+/// declared size, or a bad checksum: the zip reader stops there).
+fn unpacked_size(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, limit: u64) -> Option<u64> {
+    use std::io::Read;
+    let mut part = zip.by_index(i).ok()?.take(limit + 1);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        match part.read(&mut buf) {
+            Ok(0) => return Some(total),
+            Ok(n) => total += n as u64,
+            Err(_) => return None,
+        }
+    }
 }
 
 /// The `(row, column)` of a cell reference (`B3` → `(3, 2)`), if it is one.

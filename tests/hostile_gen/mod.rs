@@ -138,3 +138,42 @@ pub fn file(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+/// Rewrites the uncompressed size that the zip at `path` declares for its part `name` (in the
+/// central directory and the local header, zip64 fields included) to `size`: a part lying
+/// about what it unpacks to.
+pub fn declare_size(path: &Path, name: &str, size: u32) {
+    let mut b = std::fs::read(path).unwrap();
+    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]) as usize;
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+    let eocd = b.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    let (entries, mut at) = (u16_at(&b, eocd + 10), u32_at(&b, eocd + 16) as usize);
+    // Patches the 32-bit size at `field` and, where it defers to zip64, the extra field's.
+    let patch = |b: &mut Vec<u8>, field: usize, extra: usize, extra_len: usize| {
+        let zip64 = u32_at(b, field) == u32::MAX;
+        b[field..field + 4].copy_from_slice(&size.to_le_bytes());
+        let mut e = extra;
+        while zip64 && e + 4 <= extra + extra_len {
+            let (id, len) = (u16_at(b, e), u16_at(b, e + 2));
+            if id == 1 {
+                b[e + 4..e + 12].copy_from_slice(&u64::from(size).to_le_bytes());
+            }
+            e += 4 + len;
+        }
+    };
+    for _ in 0..entries {
+        let (nlen, elen, clen) = (
+            u16_at(&b, at + 28),
+            u16_at(&b, at + 30),
+            u16_at(&b, at + 32),
+        );
+        if &b[at + 46..at + 46 + nlen] == name.as_bytes() {
+            let local = u32_at(&b, at + 42) as usize;
+            patch(&mut b, at + 24, at + 46 + nlen, elen);
+            let (lnlen, lelen) = (u16_at(&b, local + 26), u16_at(&b, local + 28));
+            patch(&mut b, local + 22, local + 30 + lnlen, lelen);
+        }
+        at += 46 + nlen + elen + clen;
+    }
+    std::fs::write(path, b).unwrap();
+}
