@@ -7,8 +7,9 @@
 //! `report --month 2023-01 --out FILE`, `hotspots --month 2023-01 --json`, and, as the
 //! same-run baseline, `stats` (starts, opens the same store and counts every case), and prints
 //! each process's peak RSS (the child's `ru_maxrss`, what `/usr/bin/time -f %M` reports) and
-//! wall time. The outputs are left beside the store (`report.md`, `hotspots.json`) to compare
-//! across builds.
+//! wall time. The outputs are left beside the store (`target/bench-month-N.out/`: `report.md`,
+//! `hotspots.json`) to compare across builds. The store is built in a child process so that
+//! the measuring process stays small (a child's `ru_maxrss` starts from its parent's size).
 //!
 //! `HOTLINE_SHARED=../shared cargo bench --bench month_memory` (skips without the shared
 //! datasets).
@@ -23,12 +24,20 @@ use hotline::index::CaseStore;
 use hotline::ingest::{read_path, ReadOptions};
 use hotline::pipeline::{ingest_cases, DEFAULT_COMMIT_EVERY};
 
-/// The store of `n` cases in 2023-01 under `target/`, built if missing.
-fn month_store(shared: &Path, n: usize) -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
+/// Set in the child process that only builds the store.
+const BUILD_ONLY: &str = "HOTLINE_MONTH_BUILD_ONLY";
+
+/// Where the store of `n` cases lives: `target/bench-month-N`.
+fn store_dir(n: usize) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join(format!("bench-month-{n}"));
+        .join(format!("bench-month-{n}"))
+}
+
+/// The store of `n` cases in 2023-01 under `target/`, built if missing.
+fn month_store(shared: &Path, n: usize) -> PathBuf {
+    let dir = store_dir(n);
     if let Ok(store) = CaseStore::open_existing(&dir) {
         if store.len() as usize == n {
             println!("reusing the store in {}", dir.display());
@@ -87,8 +96,23 @@ fn main() {
         return;
     };
     let n = common::env_count("HOTLINE_MONTH_N", 100_000).max(1);
-    let dir = month_store(&shared, n);
+    if std::env::var_os(BUILD_ONLY).is_some() {
+        month_store(&shared, n);
+        return;
+    }
+    // The store is built in a child process: a child's peak RSS (ru_maxrss) starts from the
+    // size of the process that spawned it, so the measuring process must stay small.
+    let status = Command::new(std::env::current_exe().expect("this bench's path"))
+        .env(BUILD_ONLY, "1")
+        .status()
+        .expect("build the store");
+    assert!(status.success(), "building the store failed");
+    let dir = store_dir(n);
     let index = dir.to_str().expect("a UTF-8 path");
+    // Outputs go beside the store: `report --out` refuses a target inside the index.
+    let outputs = dir.with_extension("out");
+    std::fs::create_dir_all(&outputs).expect("output directory");
+    let dir = outputs;
     let report_md = dir.join("report.md");
     let runs = [
         (
