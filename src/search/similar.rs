@@ -6,6 +6,10 @@
 //! character bigrams, the title counted twice. In a store, BM25 over the text's strongest
 //! words picks candidates and the cosine ranks them; [`evaluate`] measures the same cosine
 //! by exact nearest neighbours over a labelled set (precision@k of the 一级标签).
+//!
+//! An analyst asks for similar cases to see how they were handled, so among the cases close
+//! to the best one, those with a reply and a department (stored, or named in the reply: see
+//! [`super::reply_unit`]) come first ([`prefer_handled`]).
 
 use std::collections::HashMap;
 
@@ -16,6 +20,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
+use super::reply_unit::unit_from_reply;
 use crate::index::tokenizer::index_tokens;
 use crate::index::CaseStore;
 use crate::model::Case;
@@ -223,6 +228,42 @@ pub struct SimilarCase {
     /// How it was handled (the beginning of the reply), when known.
     pub reply_excerpt: Option<String>,
     pub reply: Option<String>,
+    /// The handling unit the reply names (经XX局核实 ...), when the case has no stored
+    /// department: derived, not stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_department: Option<String>,
+}
+
+/// A case was handled: it has a reply and a department, stored or named in the reply.
+fn handled_department(c: &Case) -> Option<String> {
+    let reply = c.reply.as_deref().filter(|r| !r.trim().is_empty())?;
+    match c.department.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(d.to_string()),
+        None => unit_from_reply(reply),
+    }
+}
+
+/// A candidate scoring at least this share of the best one is close enough to be moved up
+/// for having been handled.
+pub const HANDLED_SHARE: f32 = 0.6;
+
+/// Reorders candidates (score, index), best first, so that the best stays first, then come
+/// the handled ones scoring at least [`HANDLED_SHARE`] of the best, then the rest; each group
+/// in score order.
+pub fn prefer_handled(
+    scored: Vec<(f32, usize)>,
+    handled: impl Fn(usize) -> bool,
+) -> Vec<(f32, usize)> {
+    let Some(&(best, _)) = scored.first() else {
+        return scored;
+    };
+    let floor = best * HANDLED_SHARE;
+    let (mut first, mut rest): (Vec<_>, Vec<_>) = scored
+        .into_iter()
+        .enumerate()
+        .partition(|(rank, (s, i))| *rank == 0 || (*s >= floor && handled(*i)));
+    first.append(&mut rest);
+    first.into_iter().map(|(_, x)| x).collect()
 }
 
 /// Candidates fetched by BM25 before the cosine ranks them.
@@ -350,7 +391,8 @@ fn similar_in_store(
         .map(|(i, s)| (s, i))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(scored
+    let handled: Vec<Option<String>> = cands.iter().map(handled_department).collect();
+    Ok(prefer_handled(scored, |i| handled[i].is_some())
         .into_iter()
         .take(limit)
         .map(|(s, i)| {
@@ -371,6 +413,9 @@ fn similar_in_store(
                 narrative_excerpt: excerpt(&c.narrative, 80),
                 reply_excerpt: c.reply.as_deref().map(|r| excerpt(r, 120)),
                 reply: c.reply.clone(),
+                reply_department: handled[i]
+                    .clone()
+                    .filter(|_| c.department.as_deref().is_none_or(|d| d.trim().is_empty())),
             }
         })
         .collect())
