@@ -39,6 +39,8 @@ pub struct ReplyUnits {
     patterns: Vec<Regex>,
     not: Vec<String>,
     trim: Vec<String>,
+    /// Words taken off the end of a found name (市交通局阅处 → 市交通局).
+    trim_end: Vec<String>,
 }
 
 static GLOBAL: LazyLock<ReplyUnits> = LazyLock::new(|| {
@@ -71,12 +73,13 @@ impl ReplyUnits {
         ReplyUnits::parse(&text)
     }
 
-    /// Parses the sections `[suffix]`, `[not]`, `[trim]` and `[pattern]`; `#` starts a comment line.
+    /// Parses the sections `[suffix]`, `[not]`, `[trim]`, `[trim_end]` and `[pattern]`; `#` starts a comment line.
     pub fn parse(text: &str) -> Result<ReplyUnits, ReplyUnitsError> {
         let mut section = "";
         let mut suffixes: Vec<String> = Vec::new();
         let mut not = Vec::new();
         let mut trim = Vec::new();
+        let mut trim_end = Vec::new();
         let mut raw: Vec<(usize, String)> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -88,6 +91,7 @@ impl ReplyUnits {
                     "[suffix]" => "suffix",
                     "[not]" => "not",
                     "[trim]" => "trim",
+                    "[trim_end]" => "trim_end",
                     "[pattern]" => "pattern",
                     _ => "",
                 };
@@ -97,6 +101,7 @@ impl ReplyUnits {
                 "suffix" => suffixes.push(regex::escape(line)),
                 "not" => not.push(line.to_string()),
                 "trim" => trim.push(line.to_string()),
+                "trim_end" => trim_end.push(line.to_string()),
                 "pattern" => raw.push((i + 1, line.to_string())),
                 _ => {}
             }
@@ -124,6 +129,7 @@ impl ReplyUnits {
             patterns,
             not,
             trim,
+            trim_end,
         })
     }
 
@@ -152,6 +158,9 @@ impl ReplyUnits {
         };
         while let Some(t) = self.trim.iter().find(|t| name.starts_with(t.as_str())) {
             name = &name[t.len()..];
+        }
+        if let Some(t) = self.trim_end.iter().find(|t| name.ends_with(t.as_str())) {
+            name = &name[..name.len() - t.len()];
         }
         let ok =
             name.chars().count() >= 3 && !self.not.iter().any(|n| name.starts_with(n.as_str()));
@@ -193,5 +202,9 @@ mod tests {
             Some("洛南县政府")
         );
         assert_eq!(f("感谢您对我们工作的支持！2018年4月4日"), None);
+        assert_eq!(
+            f("来信已收悉，你反映的问题已转市交通局阅处。").as_deref(),
+            Some("市交通局")
+        );
     }
 }
