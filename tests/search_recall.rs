@@ -15,7 +15,14 @@ fn single_words_find_95_percent_of_substring_matches() {
     let store = CaseStore::in_memory().unwrap();
     store.upsert(&cases).unwrap();
     let words: Vec<String> = DEFAULT_WORDS.iter().map(|w| w.to_string()).collect();
-    let rows = measure(&store, &cases, &words, QueryOptions::default()).unwrap();
+    // Substring search is the reference, so a dictionary compound is matched whole here: its
+    // parts near each other (工资被拖欠 for 拖欠工资) are found on purpose by default and are
+    // tested in search_analyst.rs; with them, 拖欠工资 returns 92 cases for 29 substring hits.
+    let opts = QueryOptions {
+        compound_slop: None,
+        ..QueryOptions::default()
+    };
+    let rows = measure(&store, &cases, &words, opts).unwrap();
     let mut bad = Vec::new();
     for r in &rows {
         println!(

@@ -49,6 +49,10 @@ pub struct SearchArgs {
     /// Do not expand the query with models/synonyms.txt.
     #[arg(long)]
     pub no_synonyms: bool,
+    /// Match a dictionary compound (路灯不亮) whole only, not also as its parts near each
+    /// other (路灯长期不亮).
+    #[arg(long)]
+    pub exact_compounds: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -131,6 +135,11 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
         offset: args.offset,
         options: QueryOptions {
             synonyms: !args.no_synonyms,
+            compound_slop: if args.exact_compounds {
+                None
+            } else {
+                QueryOptions::default().compound_slop
+            },
             ..QueryOptions::default()
         },
     };
@@ -180,6 +189,9 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             )?;
         }
         let mut meta = Vec::new();
+        if h.reply_only {
+            meta.push("仅答复匹配".to_string());
+        }
         if let Some(d) = &h.received_at {
             meta.push(d.clone());
         }
@@ -235,6 +247,8 @@ pub fn run_similar(args: SimilarArgs) -> Result<ExitCode> {
         }
         if let Some(d) = &s.department {
             meta.push(format!("承办单位：{d}"));
+        } else if let Some(d) = &s.reply_department {
+            meta.push(format!("承办单位：{d}（据答复）"));
         }
         if !meta.is_empty() {
             writeln!(out, "   {}", meta.join(" | "))?;

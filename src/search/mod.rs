@@ -4,10 +4,12 @@
 //! [`search`] runs a [`SearchRequest`] against a [`CaseStore`]: the query string is parsed
 //! by [`query`], expanded with [`synonyms`], combined with the filters, ranked by BM25 (or
 //! by date) and each hit gets a [`snippet`]. [`similar`] finds the closest past cases to a
-//! case or a new complaint. [`recall`] measures recall and precision against substring search.
+//! case or a new complaint, preferring cases that were handled, with the unit a reply names
+//! ([`reply_unit`]). [`recall`] measures recall and precision against substring search.
 
 pub mod query;
 pub mod recall;
+pub mod reply_unit;
 pub mod similar;
 pub mod snippet;
 pub mod synonyms;
@@ -207,6 +209,9 @@ pub struct Hit {
     /// [`crate::hotspots::dedupe`]), shown once, under this one: "另有重复 N 件".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicate_ids: Vec<String>,
+    /// The query matches this case only in the office's reply, not in what the caller wrote
+    /// (shown as 仅答复匹配).
+    pub reply_only: bool,
 }
 
 /// Hits and the number of matching cases.
@@ -426,8 +431,9 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
             (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
         }
     };
+    let reply_only = reply_only_flags(store, &searcher, req, &addrs)?;
     let mut hits = Vec::with_capacity(addrs.len());
-    for (score, addr) in addrs {
+    for ((score, addr), reply_only) in addrs.into_iter().zip(reply_only) {
         let doc = searcher.doc(addr)?;
         let case = store.case_from_doc(&doc)?;
         let snip = snippet::best_snippet(&case, terms, snippet::DEFAULT_WIDTH);
@@ -449,6 +455,7 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
             snippet_marked: snip.marked("【", "】"),
             case,
             duplicate_ids: Vec::new(),
+            reply_only,
         });
     }
     let mut hits = collapse_duplicates(hits);
@@ -456,6 +463,39 @@ pub fn search(store: &CaseStore, req: &SearchRequest) -> Result<SearchResults> {
         hits.clear();
     }
     Ok(SearchResults { total_hits, hits })
+}
+
+/// For each hit, whether the request's text query matches it only in the office's reply:
+/// the same query over title and narrative alone does not match it. Filters are left out
+/// (every hit passed them already).
+fn reply_only_flags(
+    store: &CaseStore,
+    searcher: &tantivy::Searcher,
+    req: &SearchRequest,
+    addrs: &[(f32, DocAddress)],
+) -> Result<Vec<bool>> {
+    let parsed = query::parse(&req.query);
+    if addrs.is_empty() || !parsed.has_positive() {
+        return Ok(vec![false; addrs.len()]);
+    }
+    let mut builder =
+        QueryBuilder::new(store.fields(), Some(synonyms::synonyms()), req.options).without_reply();
+    let Some(own_words) = builder.build_split(&parsed) else {
+        return Ok(vec![false; addrs.len()]);
+    };
+    let weight = own_words
+        .matching
+        .weight(EnableScoring::disabled_from_searcher(searcher))?;
+    addrs
+        .iter()
+        .map(|(_, addr)| {
+            let mut docs = weight.scorer(searcher.segment_reader(addr.segment_ord), 1.0)?;
+            let at = docs.doc();
+            let matches =
+                at == addr.doc_id || (at < addr.doc_id && docs.seek(addr.doc_id) == addr.doc_id);
+            Ok(!matches)
+        })
+        .collect()
 }
 
 /// The hits of one page with duplicate texts collapsed onto the best-ranked of them (which
@@ -513,6 +553,7 @@ mod tests {
             snippet_marked: String::new(),
             case,
             duplicate_ids: Vec::new(),
+            reply_only: false,
         }
     }
 

@@ -142,6 +142,12 @@ pub struct QueryOptions {
     pub parts_slop: u32,
     /// Extra weight of the proximity clause for adjacent query words.
     pub proximity_boost: f32,
+    /// Largest gap (in characters) between the parts of a word the dictionary knows whole
+    /// (路灯不亮 ~ 路灯长期不亮); `None` matches such a word whole only.
+    pub compound_slop: Option<u32>,
+    /// Weight of a match of a dictionary word in parts, relative to a match of the word
+    /// whole: below 1, so that the exact word ranks first.
+    pub compound_parts_weight: f32,
 }
 
 impl Default for QueryOptions {
@@ -150,6 +156,8 @@ impl Default for QueryOptions {
             synonyms: true,
             parts_slop: 0,
             proximity_boost: 1.5,
+            compound_slop: Some(COMPOUND_SLOP),
+            compound_parts_weight: 0.4,
         }
     }
 }
@@ -157,6 +165,15 @@ impl Default for QueryOptions {
 /// Field weights: a match in the title counts more, one in the reply less.
 fn text_fields(f: &Fields) -> [(Field, f32); 3] {
     [(f.title, 2.0), (f.narrative, 1.0), (f.reply, 0.5)]
+}
+
+/// The text fields a query searches: all of [`text_fields`], or the caller's own words
+/// only (title and narrative, not the office's reply).
+fn searched_fields(f: &Fields, with_reply: bool) -> Vec<(Field, f32)> {
+    text_fields(f)
+        .into_iter()
+        .filter(|(field, _)| with_reply || *field != f.reply)
+        .collect()
 }
 
 /// Builds tantivy queries from parsed queries, and records the words to highlight.
@@ -176,6 +193,8 @@ pub struct QueryBuilder<'a> {
     dedupe: bool,
     /// A word was left out because its group was required already.
     deduped: bool,
+    /// Search the office's reply too (see [`QueryBuilder::without_reply`]).
+    with_reply: bool,
 }
 
 impl<'a> QueryBuilder<'a> {
@@ -190,7 +209,15 @@ impl<'a> QueryBuilder<'a> {
             sole_required: false,
             dedupe: true,
             deduped: false,
+            with_reply: true,
         }
+    }
+
+    /// Builds queries over the title and narrative only: a case the full query matches and
+    /// this one does not matches only in the office's reply.
+    pub fn without_reply(mut self) -> Self {
+        self.with_reply = false;
+        self
     }
 
     fn note(&mut self, t: &str) {
@@ -395,18 +422,30 @@ impl<'a> QueryBuilder<'a> {
                 }
                 let mut alts = self.term_any_field(w);
                 // A word the dictionary knows is kept whole by jieba in the texts too (and
-                // the index holds its parts as sub-words at the same positions), so the
-                // phrase of its parts would find almost nothing more (no case more in the
-                // recall measurement) at the cost of reading positions in three fields:
-                // only a word the dictionary does not know matches as its parts.
+                // the index holds its parts as sub-words at the same positions), so only
+                // the parts with words between them (路灯长期不亮) add matches: a sloppy
+                // phrase, weighted below the word itself. A word the dictionary does not
+                // know matches as its parts at `parts_slop`.
                 let known = crate::text::segmenter().jieba().has_word(w);
-                if let Some(parts) = split_parts(w).filter(|_| !known) {
+                let slop = if known {
+                    // a name (民安街道, 人民医院) is one thing: its parts apart are not it
+                    self.opts.compound_slop.filter(|_| !is_name(w))
+                } else {
+                    Some(self.opts.parts_slop)
+                };
+                if let (Some(parts), Some(slop)) = (split_parts(w), slop) {
                     if positive {
                         for p in &parts {
                             self.note(p);
                         }
                     }
-                    alts.extend(self.phrase_any_field(&parts, self.opts.parts_slop));
+                    let phrases = self.phrase_any_field(&parts, slop);
+                    if known {
+                        let weight = self.opts.compound_parts_weight;
+                        alts.extend(phrases.into_iter().map(|q| boosted(q, weight)));
+                    } else {
+                        alts.extend(phrases);
+                    }
                 }
                 alts
             }
@@ -430,7 +469,7 @@ impl<'a> QueryBuilder<'a> {
 
     /// The token in any text field, one (boosted) term query per field.
     fn term_any_field(&self, token: &str) -> Vec<Box<dyn Query>> {
-        text_fields(&self.fields)
+        searched_fields(&self.fields, self.with_reply)
             .into_iter()
             .map(|(f, boost)| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(
@@ -447,7 +486,7 @@ impl<'a> QueryBuilder<'a> {
     fn phrase_any_field(&mut self, tokens: &[String], slop: u32) -> Vec<Box<dyn Query>> {
         self.has_phrase = true;
         let offsets = char_offsets(tokens);
-        text_fields(&self.fields)
+        searched_fields(&self.fields, self.with_reply)
             .into_iter()
             .map(|(f, boost)| {
                 let terms = tokens
@@ -522,6 +561,19 @@ fn prune_contained<'s>(word: &str, synonyms: Vec<&'s str>) -> Vec<&'s str> {
 
 /// Characters of play for the proximity boost of adjacent query words.
 const PROXIMITY_SLOP: u32 = 6;
+
+/// Characters allowed between the parts of a dictionary word (路灯 … 不亮): a short clause
+/// (长期, 晚上一直) but not the next sentence.
+pub const COMPOUND_SLOP: u32 = 6;
+
+/// The dictionary tags a word as a place, organisation or person name (ns, nt, nr ...).
+fn is_name(word: &str) -> bool {
+    crate::text::segmenter()
+        .jieba()
+        .tag(word, false)
+        .first()
+        .is_some_and(|t| t.word == word && ["nr", "ns", "nt"].iter().any(|n| t.tag.starts_with(n)))
+}
 
 /// Offsets (in characters) of tokens written one after the other.
 fn char_offsets(tokens: &[String]) -> Vec<usize> {

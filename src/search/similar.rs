@@ -6,6 +6,10 @@
 //! character bigrams, the title counted twice. In a store, BM25 over the text's strongest
 //! words picks candidates and the cosine ranks them; [`evaluate`] measures the same cosine
 //! by exact nearest neighbours over a labelled set (precision@k of the 一级标签).
+//!
+//! An analyst asks for similar cases to see how they were handled, so among the cases close
+//! to the best one, those with a reply and a department (stored, or named in the reply: see
+//! [`super::reply_unit`]) come first ([`prefer_handled`]).
 
 use std::collections::HashMap;
 
@@ -16,6 +20,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
+use super::reply_unit::unit_from_reply;
 use crate::index::tokenizer::index_tokens;
 use crate::index::CaseStore;
 use crate::model::Case;
@@ -39,6 +44,9 @@ pub struct FeatureOptions {
     pub label_weight: f32,
     /// How many nearest neighbours vote on the category.
     pub vote_k: usize,
+    /// A handled case scoring at least this share of the best candidate moves up past the
+    /// unhandled ones (see [`prefer_handled`]); 1 keeps the plain similarity order.
+    pub handled_share: f32,
 }
 
 impl Default for FeatureOptions {
@@ -51,13 +59,14 @@ impl Default for FeatureOptions {
             sublinear: true,
             label_weight: 0.5,
             vote_k: 15,
+            handled_share: HANDLED_SHARE,
         }
     }
 }
 
 impl FeatureOptions {
     /// Options from `$HOTLINE_SIMILAR` (`words=1,subwords=0.5,bigrams=0.5,title=2,label=0.3,
-    /// vote=30,sublinear=1`) over the defaults: for tuning runs.
+    /// vote=30,sublinear=1,handled=0.6`) over the defaults: for tuning runs.
     pub fn from_env() -> FeatureOptions {
         let mut o = FeatureOptions::default();
         if let Ok(spec) = std::env::var("HOTLINE_SIMILAR") {
@@ -76,6 +85,7 @@ impl FeatureOptions {
                     "label" => o.label_weight = x,
                     "vote" => o.vote_k = x as usize,
                     "sublinear" => o.sublinear = x > 0.0,
+                    "handled" => o.handled_share = x,
                     _ => {}
                 }
             }
@@ -223,6 +233,43 @@ pub struct SimilarCase {
     /// How it was handled (the beginning of the reply), when known.
     pub reply_excerpt: Option<String>,
     pub reply: Option<String>,
+    /// The handling unit the reply names (经XX局核实 ...), when the case has no stored
+    /// department: derived, not stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_department: Option<String>,
+}
+
+/// A case was handled: it has a reply and a department, stored or named in the reply.
+fn handled_department(c: &Case) -> Option<String> {
+    let reply = c.reply.as_deref().filter(|r| !r.trim().is_empty())?;
+    match c.department.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(d.to_string()),
+        None => unit_from_reply(reply),
+    }
+}
+
+/// A candidate scoring at least this share of the best one is close enough to be moved up
+/// for having been handled (the default of [`FeatureOptions::handled_share`]).
+pub const HANDLED_SHARE: f32 = 0.6;
+
+/// Reorders candidates (score, index), best first, so that the best stays first, then come
+/// the handled ones scoring at least `share` of the best, then the rest; each group in score
+/// order.
+pub fn prefer_handled(
+    scored: Vec<(f32, usize)>,
+    share: f32,
+    handled: impl Fn(usize) -> bool,
+) -> Vec<(f32, usize)> {
+    let Some(&(best, _)) = scored.first() else {
+        return scored;
+    };
+    let floor = best * share;
+    let (mut first, mut rest): (Vec<_>, Vec<_>) = scored
+        .into_iter()
+        .enumerate()
+        .partition(|(rank, (s, i))| *rank == 0 || (*s >= floor && handled(*i)));
+    first.append(&mut rest);
+    first.into_iter().map(|(_, x)| x).collect()
 }
 
 /// Candidates fetched by BM25 before the cosine ranks them.
@@ -350,30 +397,36 @@ fn similar_in_store(
         .map(|(i, s)| (s, i))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(scored
-        .into_iter()
-        .take(limit)
-        .map(|(s, i)| {
-            let c = &cands[i];
-            SimilarCase {
-                id: c.id.clone(),
-                score: s,
-                received_at: c
-                    .received_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
-                title: c.title.clone(),
-                department: c.department.clone(),
-                topic: c
-                    .tags
-                    .as_ref()
-                    .map(|t| t.topic.clone())
-                    .filter(|t| !t.is_empty()),
-                narrative_excerpt: excerpt(&c.narrative, 80),
-                reply_excerpt: c.reply.as_deref().map(|r| excerpt(r, 120)),
-                reply: c.reply.clone(),
-            }
-        })
-        .collect())
+    let handled: Vec<Option<String>> = cands.iter().map(handled_department).collect();
+    Ok(
+        prefer_handled(scored, o.handled_share, |i| handled[i].is_some())
+            .into_iter()
+            .take(limit)
+            .map(|(s, i)| {
+                let c = &cands[i];
+                SimilarCase {
+                    id: c.id.clone(),
+                    score: s,
+                    received_at: c
+                        .received_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    title: c.title.clone(),
+                    department: c.department.clone(),
+                    topic: c
+                        .tags
+                        .as_ref()
+                        .map(|t| t.topic.clone())
+                        .filter(|t| !t.is_empty()),
+                    narrative_excerpt: excerpt(&c.narrative, 80),
+                    reply_excerpt: c.reply.as_deref().map(|r| excerpt(r, 120)),
+                    reply: c.reply.clone(),
+                    reply_department: handled[i]
+                        .clone()
+                        .filter(|_| c.department.as_deref().is_none_or(|d| d.trim().is_empty())),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Precision@k of nearest neighbours by label.
@@ -514,4 +567,23 @@ pub fn evaluate_with(cases: &[Case], k: usize, o: &FeatureOptions) -> Result<Sim
         e.1 += 1;
     }
     Ok(SimilarEval::from_sums(cases.len(), total, per))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handled_cases_close_to_the_best_move_up_the_rest_keep_their_order() {
+        // (score, index); indexes 2 and 4 were handled, 4 is too far from the best
+        let scored = vec![(1.0, 0), (0.9, 1), (0.7, 2), (0.65, 3), (0.5, 4)];
+        let order: Vec<usize> = prefer_handled(scored.clone(), 0.6, |i| i == 2 || i == 4)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect();
+        assert_eq!(order, vec![0, 2, 1, 3, 4]);
+        // a share of 1 keeps the similarity order
+        assert_eq!(prefer_handled(scored.clone(), 1.0, |_| true), scored);
+        assert!(prefer_handled(Vec::new(), 0.6, |_| true).is_empty());
+    }
 }
