@@ -68,6 +68,8 @@ fn month_store(shared: &Path, n: usize) -> PathBuf {
 
 /// Runs `hotline ARGS` with its standard output into `out`; its wall time in seconds and
 /// peak RSS in MB (ru_maxrss of the reaped child).
+// The child is reaped by `wait4` (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn peak_of(args: &[&str], out: &Path) -> (f64, f64) {
     let t = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_hotline"))

@@ -102,11 +102,10 @@ impl Field {
     /// The field a `--map` left-hand side names: an English field name or any exact alias.
     pub fn parse(name: &str) -> Option<Field> {
         let n = normalise(name);
-        Field::ALL.into_iter().find(|f| f.name() == n).or_else(|| {
-            Field::ALL
-                .into_iter()
-                .find(|f| f.aliases().iter().any(|a| *a == n))
-        })
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == n)
+            .or_else(|| Field::ALL.into_iter().find(|f| f.aliases().contains(&n)))
     }
 }
 

@@ -139,8 +139,8 @@ pub fn refine(mapping: &mut Mapping, samples: &[Vec<Cell>]) {
     let free = |m: &Mapping, i: usize| m.fields[i].is_none() && profiles[i].n > 0;
     // Dates in column order: the first is received_at, later ones closed_at / reply_at,
     // unless the header hints at which.
-    for i in 0..width {
-        if !free(mapping, i) || profiles[i].dates < DATE_SHARE {
+    for (i, p) in profiles.iter().enumerate() {
+        if !free(mapping, i) || p.dates < DATE_SHARE {
             continue;
         }
         let h = &mapping.headers[i];
@@ -322,6 +322,10 @@ pub fn describe(mapping: &Mapping, samples: &[Vec<Cell>]) -> Vec<ColumnInfo> {
         .collect()
 }
 
+/// A field whose absence is warned about: the field, its usual header, what is lost without
+/// it, and how well a column's profile fits it.
+type MissingCheck = (Field, &'static str, &'static str, fn(&Profile) -> f64);
+
 /// The loud warnings of a file whose mapping has no received_at or no department column:
 /// what is lost, the best candidates and the `--map` that would fix it.
 pub fn missing_alerts(file: &str, mapping: &Mapping, samples: &[Vec<Cell>]) -> Vec<String> {
@@ -329,7 +333,7 @@ pub fn missing_alerts(file: &str, mapping: &Mapping, samples: &[Vec<Cell>]) -> V
     let profiles: Vec<Profile> = (0..mapping.headers.len())
         .map(|i| profile(samples, i))
         .collect();
-    let checks: [(Field, &str, &str, fn(&Profile) -> f64); 2] = [
+    let checks: [MissingCheck; 2] = [
         (
             Field::ReceivedAt,
             "受理时间",

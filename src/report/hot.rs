@@ -274,7 +274,7 @@ fn topic_appeals(own: &[&HotspotSummary], count: usize, cases: &[&Case]) -> Vec<
         }
     }
     // Largest first; the sort is stable, so equal groups keep the quoting order.
-    groups.sort_by(|a, b| b.2.cmp(&a.2));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2));
     for (text, g, n) in groups {
         if out.len() >= MAX_APPEALS {
             break;

@@ -162,7 +162,7 @@ pub fn sentences(text: &str, max: usize) -> String {
             .char_indices()
             .filter(|(_, c)| matches!(c, '，' | ','))
             .map(|(i, _)| i)
-            .last()
+            .next_back()
             .filter(|i| *i > 0)
             .unwrap_or(head.len());
         out = format!("{}……", head[..cut].trim_end());
