@@ -37,6 +37,9 @@ pub struct IngestArgs {
     /// Store cases without tagging them (tests and baselines; `hotline retag` tags later).
     #[arg(long, hide = true)]
     pub no_tag: bool,
+    /// Do not retrain the store's department model after adding cases with departments.
+    #[arg(long)]
+    pub no_train: bool,
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
@@ -50,6 +53,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         commit_every: args.commit_every.max(1),
         tag: !args.no_tag,
         progress: !args.json,
+        train: !args.no_train,
     };
     let (files, skipped) = input_files(&args.paths)?;
     if !skipped.is_empty() {
