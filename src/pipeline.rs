@@ -151,7 +151,9 @@ pub fn ingest_paths_observed(
     } else {
         None
     };
-    let tagger = opts.tag.then(|| own.as_ref().unwrap_or_else(|| crate::tag::tagger()));
+    let tagger = opts
+        .tag
+        .then(|| own.as_ref().unwrap_or_else(|| crate::tag::tagger()));
     let mut departments_changed = false;
     let batches: Vec<Result<Batch>> = paths.par_iter().map(|p| read_path(p, &opts.read)).collect();
 
@@ -198,17 +200,11 @@ pub fn ingest_paths_observed(
         let with_departments = batch.cases.iter().any(|c| c.department.is_some());
         report.rejects.extend(batch.rejects);
 
-        let summary = upsert_steps(
-            &mut upserter,
-            batch.cases,
-            opts.commit_every,
-            tagger,
-            |n| {
-                bar.inc(n as u64);
-                seen.cases_done += n;
-                progress(seen);
-            },
-        )?;
+        let summary = upsert_steps(&mut upserter, batch.cases, opts.commit_every, tagger, |n| {
+            bar.inc(n as u64);
+            seen.cases_done += n;
+            progress(seen);
+        })?;
         departments_changed |= with_departments && summary.added + summary.updated > 0;
         file.added = summary.added;
         file.updated = summary.updated;

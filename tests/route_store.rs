@@ -34,19 +34,35 @@ fn ok(out: &Output) -> String {
 const AGENCIES: [(&str, &[&str]); 4] = [
     (
         "翁源县水务局",
-        &["小区停水三天没有通知", "自来水水质发黄有异味", "供水管道爆裂漏水严重"],
+        &[
+            "小区停水三天没有通知",
+            "自来水水质发黄有异味",
+            "供水管道爆裂漏水严重",
+        ],
     ),
     (
         "翁源县交通运输局",
-        &["公交车班次太少等车一个小时", "出租车拒载绕路", "客运站班车停运"],
+        &[
+            "公交车班次太少等车一个小时",
+            "出租车拒载绕路",
+            "客运站班车停运",
+        ],
     ),
     (
         "翁源县人力资源和社会保障局",
-        &["公司拖欠工资三个月不发", "社保断缴无法办理", "农民工讨薪无门"],
+        &[
+            "公司拖欠工资三个月不发",
+            "社保断缴无法办理",
+            "农民工讨薪无门",
+        ],
     ),
     (
         "翁源县官渡镇人民政府",
-        &["官渡镇村道坑洼不平", "官渡镇集市占道经营", "官渡镇垃圾堆放无人清理"],
+        &[
+            "官渡镇村道坑洼不平",
+            "官渡镇集市占道经营",
+            "官渡镇垃圾堆放无人清理",
+        ],
     ),
 ];
 
@@ -57,8 +73,8 @@ fn write_export(path: &Path, days: usize) {
     for d in 0..days {
         let (agency, texts) = AGENCIES[d % AGENCIES.len()];
         let text = texts[(d / AGENCIES.len()) % texts.len()];
-        let date = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
-            + chrono::Duration::days(d as i64);
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap() + chrono::Duration::days(d as i64);
         w.write_record([
             format!("WY{d:05}"),
             format!("{} 09:30", date.format("%Y/%-m/%-d")),
@@ -106,7 +122,10 @@ fn a_store_learns_its_own_departments() {
     ]));
     assert!(!model.exists());
     let before = suggestions(&index, "小区停水三天了");
-    assert!(!before.iter().any(|d| d.starts_with("翁源县")), "{before:?}");
+    assert!(
+        !before.iter().any(|d| d.starts_with("翁源县")),
+        "{before:?}"
+    );
 
     // train --route --index: the store's model, beside the index
     let out = ok(&hotline(&["train", "--route", "--index", &idx]));
@@ -121,7 +140,10 @@ fn a_store_learns_its_own_departments() {
     // the town office the text names comes first
     let town = suggestions(&index, "官渡镇某公司拖欠工资");
     assert_eq!(town[0], "翁源县官渡镇人民政府", "{town:?}");
-    assert!(town.contains(&"翁源县人力资源和社会保障局".to_string()), "{town:?}");
+    assert!(
+        town.contains(&"翁源县人力资源和社会保障局".to_string()),
+        "{town:?}"
+    );
 
     // eval route: a date split of the store's history, dumped for the peer
     let dump = tmp.path().join("split");
@@ -165,13 +187,12 @@ fn an_ingest_with_departments_retrains_the_store_model() {
     ]));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["route"]["departments"], 4, "{v}");
-    assert!(index
-        .join(hotline::tag::route::STORE_MODEL_FILE)
-        .is_file());
+    assert!(index.join(hotline::tag::route::STORE_MODEL_FILE).is_file());
     // cases tagged by a later ingest use the store's model
     let more = tmp.path().join("more.csv");
     let mut w = csv::Writer::from_path(&more).unwrap();
-    w.write_record(["工单编号", "受理时间", "诉求内容"]).unwrap();
+    w.write_record(["工单编号", "受理时间", "诉求内容"])
+        .unwrap();
     w.write_record(["NEW1", "2023/6/1 10:00", "公交车班次太少，等车一个小时"])
         .unwrap();
     w.flush().unwrap();
@@ -183,7 +204,10 @@ fn an_ingest_with_departments_retrains_the_store_model() {
         &more.display().to_string(),
     ]));
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert!(v.get("route").is_none(), "no departments, no retraining: {v}");
+    assert!(
+        v.get("route").is_none(),
+        "no departments, no retraining: {v}"
+    );
     let store = hotline::index::CaseStore::open_existing(&index).unwrap();
     let case = store.get("NEW1").unwrap().unwrap();
     let tags = case.tags.unwrap();

@@ -720,7 +720,7 @@ fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
                 t.bytes
             ),
             None => bail!(
-                "{}: 案件库中有承办单位的案件不足（至少两个部门各 2 件）",
+                "{}: 案件库中有承办单位的案件不足（至少要有两个部门）",
                 dir.display()
             ),
         }
@@ -817,12 +817,7 @@ fn dump_route_split(path: &Path, side: &[RouteExample]) -> Result<()> {
     w.write_record(["id", "received_at", "text", "department"])?;
     for r in side {
         let date = r.date.map(|d| d.to_string()).unwrap_or_default();
-        w.write_record([
-            r.example.origin.as_str(),
-            &date,
-            &r.text,
-            &r.example.label,
-        ])?;
+        w.write_record([r.example.origin.as_str(), &date, &r.text, &r.example.label])?;
     }
     w.flush()?;
     Ok(())
