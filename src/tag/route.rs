@@ -190,8 +190,7 @@ fn town_place(name: &str, towns: &[&str], offices: &[&str]) -> Option<String> {
         .char_indices()
         .filter(|(_, c)| matches!(c, '县' | '区' | '市'))
         .map(|(i, c)| i + c.len_utf8())
-        .filter(|&i| i < core.len() - suffix.len())
-        .next_back()
+        .rfind(|&i| i < core.len() - suffix.len())
         .unwrap_or(0);
     let place = &core[start..];
     (place.chars().count() > suffix.chars().count() + 1).then(|| place.to_string())
