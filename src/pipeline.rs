@@ -1,7 +1,9 @@
 //! The ingest run behind `hotline ingest`: reads every input (in parallel), tags the new and
 //! changed cases, and upserts them into the case store by id with a commit every
 //! [`IngestOptions::commit_every`] cases, so a run killed at any moment loses at most the open
-//! chunk and a rerun completes it without duplicates.
+//! chunk and a rerun completes it without duplicates. New and changed cases are tagged with the
+//! store's own department model when it has one; an ingest that stores cases with departments
+//! then retrains that model ([`crate::tag::route::train_store`]).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -14,6 +16,7 @@ use serde::Serialize;
 use crate::index::{CaseStore, CaseTokens, UpsertSummary, Upserter};
 use crate::ingest::{read_path, Batch, ReadOptions, Reject};
 use crate::model::Case;
+use crate::tag::Tagger;
 
 /// Cases per commit by default. Each commit flushes a segment per indexing thread and
 /// later merges redo that work, so fewer, larger commits index faster; 20,000 cases are
@@ -37,6 +40,8 @@ pub struct IngestOptions {
     pub tag: bool,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Retrain the store's department model when cases with departments were added or changed.
+    pub train: bool,
 }
 
 impl Default for IngestOptions {
@@ -46,6 +51,7 @@ impl Default for IngestOptions {
             commit_every: DEFAULT_COMMIT_EVERY,
             tag: true,
             progress: false,
+            train: true,
         }
     }
 }
@@ -107,6 +113,12 @@ pub struct IngestReport {
     pub text_bytes: u64,
     pub rejects: Vec<Reject>,
     pub files: Vec<FileReport>,
+    /// The store's department model, retrained after this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::tag::route::StoreTraining>,
+    /// Why retraining the department model failed (the cases are stored all the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_error: Option<String>,
 }
 
 /// Reads `paths` and upserts their cases into `store`.
@@ -143,6 +155,15 @@ pub fn ingest_paths_observed(
 ) -> Result<IngestReport> {
     // Take the lock first: a second ingest fails before reading anything.
     let mut upserter = store.upserter()?;
+    let own = if opts.tag {
+        crate::tag::store_tagger(store)?
+    } else {
+        None
+    };
+    let tagger = opts
+        .tag
+        .then(|| own.as_ref().unwrap_or_else(|| crate::tag::tagger()));
+    let mut departments_changed = false;
     let batches: Vec<Result<Batch>> = paths.par_iter().map(|p| read_path(p, &opts.read)).collect();
 
     let mut report = IngestReport::default();
@@ -188,19 +209,15 @@ pub fn ingest_paths_observed(
         file.columns = batch.columns;
         file.alerts = batch.alerts;
         report.text_bytes += batch.cases.iter().map(text_bytes).sum::<u64>();
+        let with_departments = batch.cases.iter().any(|c| c.department.is_some());
         report.rejects.extend(batch.rejects);
 
-        let summary = upsert_steps(
-            &mut upserter,
-            batch.cases,
-            opts.commit_every,
-            opts.tag,
-            |n| {
-                bar.inc(n as u64);
-                seen.cases_done += n;
-                progress(seen);
-            },
-        )?;
+        let summary = upsert_steps(&mut upserter, batch.cases, opts.commit_every, tagger, |n| {
+            bar.inc(n as u64);
+            seen.cases_done += n;
+            progress(seen);
+        })?;
+        departments_changed |= with_departments && summary.added + summary.updated > 0;
         file.added = summary.added;
         file.updated = summary.updated;
         file.unchanged = summary.unchanged;
@@ -219,6 +236,12 @@ pub fn ingest_paths_observed(
         report.duplicate_rows += f.duplicate_rows;
     }
     report.stored = store.len();
+    if opts.train && departments_changed && store.dir().is_some() {
+        match crate::tag::route::train_store(store) {
+            Ok(t) => report.route = t,
+            Err(e) => report.route_error = Some(format!("{e:#}")),
+        }
+    }
     Ok(report)
 }
 
@@ -231,19 +254,25 @@ pub fn ingest_cases(
     tag: bool,
 ) -> Result<UpsertSummary> {
     let mut upserter = store.upserter()?;
-    let summary = upsert_steps(&mut upserter, cases, commit_every, tag, |_| {})?;
+    let own = if tag {
+        crate::tag::store_tagger(store)?
+    } else {
+        None
+    };
+    let tagger = tag.then(|| own.as_ref().unwrap_or_else(|| crate::tag::tagger()));
+    let summary = upsert_steps(&mut upserter, cases, commit_every, tagger, |_| {})?;
     upserter.finish()?;
     Ok(summary)
 }
 
-/// Upserts `cases` in steps of [`STEP`], tagging the new and changed ones when `tag`, with a
+/// Upserts `cases` in steps of [`STEP`], tagging the new and changed ones with `tagger`, with a
 /// commit whenever `commit_every` cases are uncommitted; `on_step` is told how many cases
 /// each step took.
 fn upsert_steps(
     upserter: &mut Upserter<'_>,
     cases: impl IntoIterator<Item = Case>,
     commit_every: usize,
-    tag: bool,
+    tagger: Option<&Tagger>,
     mut on_step: impl FnMut(usize),
 ) -> Result<UpsertSummary> {
     let mut summary = UpsertSummary::default();
@@ -255,8 +284,8 @@ fn upsert_steps(
         }
         let n = step.len();
         summary += upserter.upsert(step, |case, tokens| {
-            if tag {
-                tag_case(case, tokens);
+            if let Some(t) = tagger {
+                tag_case_with(t, case, tokens);
             }
         })?;
         if upserter.uncommitted() >= commit_every {
@@ -271,9 +300,12 @@ fn upsert_steps(
 /// full-width letters or digits, which the index segments as a half-width copy, is segmented
 /// again by the tagger as it was written, so the tags are always those of [`Tagger::tag`].
 ///
-/// [`Tagger::tag`]: crate::tag::Tagger::tag
 pub fn tag_case(case: &mut Case, tokens: &CaseTokens) {
-    let t = crate::tag::tagger();
+    tag_case_with(crate::tag::tagger(), case, tokens);
+}
+
+/// [`tag_case`] with the models of `t`.
+pub fn tag_case_with(t: &Tagger, case: &mut Case, tokens: &CaseTokens) {
     let title = case.title.as_deref().unwrap_or("");
     let body = case.narrative.as_str();
     let title_words = tokens.title.as_ref().and_then(|tt| tt.words(title));

@@ -43,6 +43,9 @@ pub struct IngestArgs {
     /// ingest nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not retrain the store's department model after adding cases with departments.
+    #[arg(long)]
+    pub no_train: bool,
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
@@ -59,6 +62,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         commit_every: args.commit_every.max(1),
         tag: !args.no_tag,
         progress: !args.json,
+        train: !args.no_train,
     };
     let (files, skipped) = input_files(&args.paths)?;
     if !skipped.is_empty() {

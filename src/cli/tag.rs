@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
 use clap::Args;
 use rayon::prelude::*;
 
@@ -18,7 +19,10 @@ use crate::tag::features::FeatureConfig;
 use crate::tag::json::tag_json;
 use crate::tag::keywords::Keywords;
 use crate::tag::linear::{LinearModel, Loss, TrainOptions};
-use crate::tag::route::{load_route, route_accuracy, train_route};
+use crate::tag::route::{
+    route_accuracy, route_examples, train_route, train_route_with, train_store, RouteExample,
+    RouteSettings,
+};
 use crate::tag::topics::{bootstrap, read_check, read_messages, resolve_check, BOOTSTRAP_FILES};
 use crate::tag::train::{cross_validate, evaluate, fit, fit_with, FitOptions, IdfMode, Learner};
 use crate::tag::{tagger, Tagger};
@@ -37,14 +41,23 @@ pub struct TagArgs {
     /// the built-in models.
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
+    /// Suggest departments with the route model learned from this case store (`hotline train
+    /// --route --index DIR`, or an ingest); without one, the built-in model.
+    #[arg(long, env = "HOTLINE_INDEX")]
+    pub index: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Labelled data (csv); repeat for several files. With --topics: the datasets directory
-    /// (../shared/datasets) to bootstrap from. Not with --urgency.
-    #[arg(long, required_unless_present = "urgency", num_args = 1..)]
+    /// (../shared/datasets) to bootstrap from. With --route: exports read as `hotline ingest`
+    /// reads them. Not with --urgency.
+    #[arg(long, required_unless_present_any = ["urgency", "index"], num_args = 1..)]
     pub data: Vec<PathBuf>,
+    /// With --route: learn from the departments of the cases in this store and keep the model
+    /// in the store's directory (tagging that store then uses it).
+    #[arg(long)]
+    pub index: Option<PathBuf>,
     /// Text column, or several joined with `+` (default: 分词文本, else title + body).
     #[arg(long)]
     pub text_col: Option<String>,
@@ -104,7 +117,8 @@ pub struct TrainArgs {
     /// only).
     #[arg(long)]
     pub random_split: bool,
-    /// Train the department-suggestion model (department column: reply_agency / 承办单位).
+    /// Train the department-suggestion model from the cases' departments (承办单位 ...): of the
+    /// store of --index, or of the --data exports.
     #[arg(long)]
     pub route: bool,
     /// Train the topic model from keyword-labelled messages of the datasets in --data.
@@ -165,12 +179,41 @@ pub struct EvalClassifyArgs {
 
 #[derive(Args, Debug)]
 pub struct EvalRouteArgs {
-    /// Cases with a department column (e.g. shangluo_mailbox/mails.csv).
+    /// The case store whose history is split.
+    #[arg(long, env = "HOTLINE_INDEX", required_unless_present = "data")]
+    pub index: Option<PathBuf>,
+    /// Exports read as `hotline ingest` reads them, instead of a store.
+    #[arg(long, conflicts_with = "index", num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Train on cases received before this date (YYYY-MM-DD), test on the rest.
     #[arg(long)]
-    pub data: PathBuf,
-    /// Train on cases before this year, test on the rest.
-    #[arg(long, default_value_t = 2020)]
-    pub split_year: i32,
+    pub split: NaiveDate,
+    /// Leave out cases received on or after this date (tune on an earlier split, keep the
+    /// latest cases for the test).
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+    /// Write the split as DIR/train.csv and DIR/test.csv (id, received_at, text, department)
+    /// for a peer to be trained and scored on the same cases (benches/peers/route_peer.py).
+    #[arg(long)]
+    pub dump_split: Option<PathBuf>,
+    /// SVM inverse regularisation.
+    #[arg(long)]
+    pub c: Option<f32>,
+    /// log2 of the hashed feature buckets.
+    #[arg(long)]
+    pub bits: Option<u32>,
+    /// Character n-gram lengths, MIN-MAX.
+    #[arg(long, value_parser = parse_char_range)]
+    pub chars: Option<(u8, u8)>,
+    /// Feature families: any of w (words), b (word bigrams), c (character n-grams).
+    #[arg(long)]
+    pub features: Option<String>,
+    /// Class weighting power (0: none, 1: balanced).
+    #[arg(long)]
+    pub balance: Option<f32>,
+    /// Leave out departments with fewer training cases.
+    #[arg(long)]
+    pub min_cases: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -242,8 +285,35 @@ fn load_tagger(dir: &Option<PathBuf>) -> Result<Option<Tagger>> {
     dir.as_ref().map(|d| Tagger::from_dir(d)).transpose()
 }
 
+/// The tagger of `tag --index DIR`: the store's route model over the other models (none:
+/// the built-in route model, said on stderr).
+fn store_tagger_of(dir: &Path, base: Option<Tagger>) -> Result<Tagger> {
+    let store = CaseStore::open_existing(dir)?;
+    let base = match base {
+        Some(t) => t,
+        None => match crate::tag::store_tagger(&store)? {
+            Some(t) => return Ok(t),
+            None => Tagger::builtin(),
+        },
+    };
+    match crate::tag::route::load_store_model(&store)? {
+        Some(m) => Ok(base.with_store_route(m)),
+        None => {
+            eprintln!(
+                "hotline: {} 没有自己的部门模型（先运行 hotline train --route --index {}），使用内置模型",
+                dir.display(),
+                dir.display()
+            );
+            Ok(base)
+        }
+    }
+}
+
 pub fn run(args: TagArgs) -> Result<ExitCode> {
-    let own = load_tagger(&args.model_dir)?;
+    let mut own = load_tagger(&args.model_dir)?;
+    if let Some(dir) = &args.index {
+        own = Some(store_tagger_of(dir, own)?);
+    }
     let t: &Tagger = own.as_ref().unwrap_or_else(|| tagger());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -627,11 +697,39 @@ fn topics_cv(
     Ok(())
 }
 
-fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
-    let mut examples = Vec::new();
-    for p in &args.data {
-        examples.extend(load_route(p)?.into_iter().map(|r| r.example));
+/// The cases of exports read as `hotline ingest` reads them (nothing stored).
+fn read_cases(paths: &[PathBuf]) -> Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    for p in paths {
+        let batch = crate::ingest::read_path(p, &crate::ingest::ReadOptions::default())?;
+        cases.extend(batch.cases);
     }
+    Ok(cases)
+}
+
+fn train_route_cmd(args: &TrainArgs) -> Result<ExitCode> {
+    if let Some(dir) = &args.index {
+        let store = CaseStore::open_existing(dir)?;
+        match train_store(&store)? {
+            Some(t) => println!(
+                "部门模型：{} 个部门，{} 件有承办单位的案件，用时 {:.1}s；写入 {} ({} bytes)",
+                t.departments,
+                t.cases,
+                t.seconds,
+                t.path.display(),
+                t.bytes
+            ),
+            None => bail!(
+                "{}: 案件库中有承办单位的案件不足（至少要有两个部门）",
+                dir.display()
+            ),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let examples: Vec<_> = route_examples(&read_cases(&args.data)?)
+        .into_iter()
+        .map(|r| r.example)
+        .collect();
     let model = train_route(&examples)?;
     let path = model_path(args.out.clone(), "models/route");
     let n = write_model(&model, &path)?;
@@ -655,13 +753,17 @@ pub fn run_retag(args: RetagArgs) -> Result<ExitCode> {
     // the lock first: an ingest committing between the read and the writes would otherwise
     // be overwritten with the cases as they were read
     let mut upserter = store.upserter()?;
+    let own = crate::tag::store_tagger(&store)?;
+    let t_own: &Tagger = own.as_ref().unwrap_or_else(|| tagger());
     let mut cases = store.all_cases()?;
     let n = cases.len();
     // each case segmented once: the tagger reads the words of the index tokens the case is
     // written with (as ingest does); in steps, so only a step's documents are in memory
     while !cases.is_empty() {
         let step: Vec<Case> = cases.drain(..cases.len().min(RETAG_STEP)).collect();
-        upserter.replace(step, crate::pipeline::tag_case)?;
+        upserter.replace(step, |c, tokens| {
+            crate::pipeline::tag_case_with(t_own, c, tokens)
+        })?;
     }
     upserter
         .finish()
@@ -689,33 +791,85 @@ pub fn run_eval_classify(args: EvalClassifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The route settings of `eval route`'s tuning options.
+fn route_settings(args: &EvalRouteArgs) -> RouteSettings {
+    let d = RouteSettings::default();
+    let mut cfg = with_chars(d.cfg, args.chars);
+    cfg.bits = args.bits.unwrap_or(cfg.bits);
+    if let Some(f) = &args.features {
+        cfg.unigrams = f.contains('w');
+        cfg.bigrams = f.contains('b');
+        cfg.char_ngrams = f.contains('c');
+    }
+    RouteSettings {
+        cfg,
+        c: args.c.unwrap_or(d.c),
+        balance: args.balance.unwrap_or(d.balance),
+        min_cases: args.min_cases.unwrap_or(d.min_cases),
+        ..d
+    }
+}
+
+/// Writes one side of a route split as csv (id, received_at, text, department).
+fn dump_route_split(path: &Path, side: &[RouteExample]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    w.write_record(["id", "received_at", "text", "department"])?;
+    for r in side {
+        let date = r.date.map(|d| d.to_string()).unwrap_or_default();
+        w.write_record([r.example.origin.as_str(), &date, &r.text, &r.example.label])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 pub fn run_eval_route(args: EvalRouteArgs) -> Result<ExitCode> {
-    let all = load_route(&args.data)?;
+    let cases = match &args.index {
+        Some(dir) => CaseStore::open_existing(dir)?.all_cases()?,
+        None => read_cases(&args.data)?,
+    };
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    for r in all {
+    for r in route_examples(&cases) {
         match r.date {
-            Some(d) if chrono::Datelike::year(&d) < args.split_year => train.push(r.example),
-            Some(_) => test.push(r.example),
+            Some(d) if args.until.is_some_and(|u| d >= u) => {}
+            Some(d) if d < args.split => train.push(r),
+            Some(_) => test.push(r),
             None => {}
         }
     }
     if train.is_empty() || test.is_empty() {
         bail!(
-            "{}: the time split at {} leaves {} training and {} test cases",
-            args.data.display(),
-            args.split_year,
+            "the split at {} leaves {} training and {} test cases with a department and a date",
+            args.split,
             train.len(),
             test.len()
         );
     }
-    let model = train_route(&train)?;
+    train.sort_by(|a, b| a.example.origin.cmp(&b.example.origin));
+    test.sort_by(|a, b| a.example.origin.cmp(&b.example.origin));
+    if let Some(dir) = &args.dump_split {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        dump_route_split(&dir.join("train.csv"), &train)?;
+        dump_route_split(&dir.join("test.csv"), &test)?;
+    }
+    let s = route_settings(&args);
+    let t = Instant::now();
+    let examples: Vec<_> = train.iter().map(|r| r.example.clone()).collect();
+    let model = train_route_with(&examples, &s)?;
+    let seconds = t.elapsed().as_secs_f64();
     let (top1, top3) = route_accuracy(&model, &test);
+    let seen: HashSet<&str> = model.classes.iter().map(String::as_str).collect();
+    let unseen = test
+        .iter()
+        .filter(|r| !seen.contains(r.example.label.as_str()))
+        .count();
     println!(
-        "train={} (before {}) test={} departments={}",
+        "train={} (before {}) test={} departments={} test_unseen_department={} train_seconds={seconds:.1}",
         train.len(),
-        args.split_year,
+        args.split,
         test.len(),
-        model.classes.len()
+        model.classes.len(),
+        unseen
     );
     println!("top1={top1:.4}");
     println!("top3={top3:.4}");

@@ -176,6 +176,8 @@ pub struct CaseStore {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// The directory it lives in (none in memory): models learned from the store sit there.
+    dir: Option<std::path::PathBuf>,
 }
 
 impl CaseStore {
@@ -192,7 +194,9 @@ impl CaseStore {
                 dir.display()
             )
         })?;
-        CaseStore::from_index(index)
+        let mut store = CaseStore::from_index(index)?;
+        store.dir = Some(dir.to_path_buf());
+        Ok(store)
     }
 
     /// Opens an existing store in `dir` without creating anything.
@@ -226,7 +230,13 @@ impl CaseStore {
             index,
             reader,
             fields,
+            dir: None,
         })
+    }
+
+    /// The directory the store lives in (`None` for a store in memory).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     /// The tantivy index (for the search stage).

@@ -102,20 +102,30 @@ pub struct TagBody {
     pub title: String,
 }
 
-/// The tags of a text as `hotline tag --json` prints them.
-pub async fn tag_value(text: String, title: String) -> Result<serde_json::Value, ApiError> {
+/// The tags of a text as `hotline tag --json` prints them, with the store's own route model
+/// when it has one.
+pub async fn tag_value(
+    state: &Shared,
+    text: String,
+    title: String,
+) -> Result<serde_json::Value, ApiError> {
+    let own = state.tagger();
     blocking(move || {
-        let tags = crate::tag::tagger().tag(&title, &text);
+        let t = own.as_deref().unwrap_or_else(|| crate::tag::tagger());
+        let tags = t.tag(&title, &text);
         Ok(crate::tag::json::tag_json(None, &text, &tags))
     })
     .await
 }
 
-pub async fn tag(Json(body): Json<TagBody>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn tag(
+    State(state): State<Shared>,
+    Json(body): Json<TagBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     if body.text.trim().is_empty() {
         return Err(ApiError::bad_request("请输入诉求内容"));
     }
-    Ok(Json(tag_value(body.text, body.title).await?))
+    Ok(Json(tag_value(&state, body.text, body.title).await?))
 }
 
 pub async fn case(

@@ -251,6 +251,7 @@ pub async fn ingest(
             state2.jobs.update(id, |j| j.progress = p)
         });
         let _ = std::fs::remove_dir_all(&dir);
+        state2.reload_tagger();
         state2.jobs.update(id, |j| match result {
             Ok(mut report) => {
                 rename_files(&mut report, &files);

@@ -77,6 +77,26 @@ pub struct AppState {
     pub loopback: bool,
     pub jobs: jobs::Jobs,
     pub templates: pages::Templates,
+    /// The tagger with the store's own route model (`None`: the process-wide tagger); loaded
+    /// again after each ingest job, which may have retrained that model.
+    pub tagger: std::sync::RwLock<Option<Arc<crate::tag::Tagger>>>,
+}
+
+impl AppState {
+    /// The tagger for this store (see [`AppState::tagger`]).
+    pub fn tagger(&self) -> Option<Arc<crate::tag::Tagger>> {
+        self.tagger.read().ok().and_then(|t| t.clone())
+    }
+
+    /// Loads the store's route model again (after an ingest); on an error the tagger in use
+    /// is kept.
+    pub fn reload_tagger(&self) {
+        if let Ok(t) = crate::tag::store_tagger(&self.store) {
+            if let Ok(mut slot) = self.tagger.write() {
+                *slot = t.map(Arc::new);
+            }
+        }
+    }
 }
 
 pub type Shared = Arc<AppState>;
@@ -134,6 +154,9 @@ pub async fn blocking<T: Send + 'static>(
 pub fn state(cfg: &ServeConfig) -> Result<Shared, ServeError> {
     cfg.check()?;
     let store = CaseStore::open(&cfg.index).map_err(ServeError::Store)?;
+    let tagger = crate::tag::store_tagger(&store)
+        .map_err(ServeError::Store)?
+        .map(Arc::new);
     Ok(Arc::new(AppState {
         store: Arc::new(store),
         token: cfg
@@ -144,6 +167,7 @@ pub fn state(cfg: &ServeConfig) -> Result<Shared, ServeError> {
         loopback: cfg.addr.ip().is_loopback(),
         jobs: jobs::Jobs::new(cfg.max_upload_mb)?,
         templates: pages::Templates::new(),
+        tagger: std::sync::RwLock::new(tagger),
     }))
 }
 

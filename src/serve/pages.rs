@@ -247,7 +247,7 @@ pub async fn tag_result(State(state): State<Shared>, Form(form): Form<TagForm>) 
             .templates
             .page("tag.html", context! { error => "请粘贴诉求内容" });
     }
-    let tags = match api::tag_value(text.clone(), String::new()).await {
+    let tags = match api::tag_value(&state, text.clone(), String::new()).await {
         Ok(t) => t,
         Err(e) => return state.templates.error(e),
     };

@@ -58,6 +58,11 @@ pub struct Tagger {
     pub topic_model: Option<LinearModel>,
     pub keywords: Keywords,
     pub route: Option<LinearModel>,
+    /// The route model was learned from the store being tagged: a topic's default departments
+    /// are suggested only when the store has them.
+    pub route_from_store: bool,
+    /// Town and street offices among the route model's departments.
+    route_towns: route::Towns,
     /// The urgency classifier's weights (`urgency.json`).
     pub urgency: urgent::UrgencyModel,
     /// For each topic-model class, its index in `keywords.topics`.
@@ -81,7 +86,10 @@ thread_local! {
     static SCRATCH: RefCell<(Scratch, KeywordScan)> = RefCell::default();
 }
 
-static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
+static DEFAULT: LazyLock<Tagger> = LazyLock::new(base_tagger);
+
+/// The tagger of `$HOTLINE_MODEL_DIR`, else the built-in models.
+fn base_tagger() -> Tagger {
     if let Some(dir) = std::env::var_os("HOTLINE_MODEL_DIR") {
         match Tagger::from_dir(Path::new(&dir)) {
             Ok(t) => return t,
@@ -89,7 +97,13 @@ static DEFAULT: LazyLock<Tagger> = LazyLock::new(|| {
         }
     }
     Tagger::builtin()
-});
+}
+
+/// The tagger for the cases of `store`: [`tagger`]'s models with the store's own route model
+/// ([`route::load_store_model`]); `None` when the store has none (use [`tagger`]).
+pub fn store_tagger(store: &crate::index::CaseStore) -> Result<Option<Tagger>> {
+    Ok(route::load_store_model(store)?.map(|m| base_tagger().with_store_route(m)))
+}
 
 /// The process-wide tagger (built-in models, or `$HOTLINE_MODEL_DIR`).
 pub fn tagger() -> &'static Tagger {
@@ -167,6 +181,14 @@ impl Tagger {
         }))
     }
 
+    /// The same tagger with a route model learned from the store it tags.
+    pub fn with_store_route(self, route: LinearModel) -> Tagger {
+        let mut t = Tagger::from_parts(self.category, self.topic_model, self.keywords, Some(route))
+            .with_urgency(self.urgency);
+        t.route_from_store = true;
+        t
+    }
+
     /// The same tagger with another urgency model.
     pub fn with_urgency(mut self, urgency: urgent::UrgencyModel) -> Tagger {
         self.urgency = urgency;
@@ -194,6 +216,10 @@ impl Tagger {
             .unwrap_or_default();
         let fast_topic = topic_model.as_ref().map(CompactModel::new);
         let fast_route = route.as_ref().map(CompactModel::new);
+        let route_towns = route
+            .as_ref()
+            .map(|m| route::Towns::of(&m.classes))
+            .unwrap_or_default();
         // paired, the separate layouts are dropped: the pair holds a copy of their rows
         let pair = match (&fast_topic, &fast_route) {
             (Some(t), Some(r)) => PairModel::new(t, r),
@@ -209,6 +235,8 @@ impl Tagger {
             topic_model,
             keywords,
             route,
+            route_from_store: false,
+            route_towns,
             urgency: urgent::builtin_model().clone(),
             topic_index,
             fast_topic_route,
@@ -335,7 +363,7 @@ impl Tagger {
             m.vectorize(s);
             route_p = Some(softmax(&m.scores(&s.x), m.temperature));
         }
-        let deps = self.departments(route_p, topic_i, topic_conf);
+        let deps = self.departments(route_p, text, topic_i, topic_conf);
         Tags {
             category,
             category_confidence: round3(cconf),
@@ -396,18 +424,45 @@ impl Tagger {
         )
     }
 
-    /// Top three departments: the route model's best, mixed with the topic's defaults.
-    fn departments(&self, route_p: Option<Vec<f32>>, topic: usize, topic_conf: f32) -> Vec<Scored> {
+    /// Top three departments: the route model's best (a town office the text names first),
+    /// mixed with the topic's defaults (only those the store has, for a store's own model).
+    fn departments(
+        &self,
+        route_p: Option<Vec<f32>>,
+        text: &str,
+        topic: usize,
+        topic_conf: f32,
+    ) -> Vec<Scored> {
         let mut out: Vec<Scored> = Vec::new();
         if let (Some(m), Some(p)) = (&self.route, route_p) {
-            for i in top_k(&p, 3, |_| true) {
+            let best = p.iter().copied().fold(0f32, f32::max);
+            let named: Vec<usize> = self.route_towns.named_in(text).collect();
+            for &i in &named {
+                out.push(Scored {
+                    name: m.classes[i].clone(),
+                    score: best.max(p[i]) + 0.1,
+                });
+            }
+            for i in top_k(&p, 3, |i| !named.contains(&i)) {
                 out.push(Scored {
                     name: m.classes[i].clone(),
                     score: p[i],
                 });
             }
         }
-        for (r, d) in self.keywords.topics[topic].departments.iter().enumerate() {
+        let known = |d: &str| {
+            !self.route_from_store
+                || self
+                    .route
+                    .as_ref()
+                    .is_some_and(|m| m.classes.iter().any(|c| c == d))
+        };
+        for (r, d) in self.keywords.topics[topic]
+            .departments
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| known(d))
+        {
             let score = topic_conf * 0.6 / (r as f32 + 1.0);
             match out.iter_mut().find(|s| s.name == *d) {
                 Some(s) => s.score += score,
