@@ -1,6 +1,6 @@
-//! The tagger on self-written cases (tests/fixtures/tag/cases.csv): topics, categories of
-//! the seven-class model, urgency, JSON shape; and, when ../shared is present, the
-//! hand-labelled topic check set.
+//! The tagger on self-written cases (tests/fixtures/tag/cases.csv): topics, categories (the
+//! parent of a confident topic, else the seven-class model's), urgency, JSON shape; and,
+//! when ../shared is present, the hand-labelled topic check set.
 
 use std::path::PathBuf;
 
@@ -55,10 +55,23 @@ fn fixture_topics_categories_and_urgency() {
         .collect();
     tag_cases(&mut cases);
     let classes = &tagger().category.classes;
+    let kw = &tagger().keywords;
     let (mut topic_ok, mut cat_ok, mut cat_n, mut urgent_ok) = (0, 0, 0, 0);
     for (r, c) in rows.iter().zip(&cases) {
         let t = c.tags.as_ref().expect("tagged");
-        assert!(classes.contains(&t.category));
+        // a class of the category model, or the parent of a confident topic
+        let spec = &kw.topics[kw.position(&t.topic).expect("a known topic")];
+        let confident = t.topic != "other"
+            && t.topic_confidence >= hotline::tag::topics::CATEGORY_FOLLOWS_TOPIC;
+        if confident {
+            assert_eq!(
+                t.category, spec.category,
+                "{}: category of {}",
+                r.id, t.topic
+            );
+        } else {
+            assert!(classes.contains(&t.category), "{}: {}", r.id, t.category);
+        }
         assert!(t.secondary_topics.len() <= 2);
         assert!(t.department_suggestions.len() <= 3);
         assert_eq!(t.urgent, t.urgency.as_ref().is_some_and(|u| u.urgent));
@@ -109,6 +122,47 @@ fn tag_text_gives_evidence_and_departments() {
     assert!(t.evidence.iter().any(|e| e.contains("路灯")));
     assert!(!t.department_suggestions.is_empty());
     assert!(t.category_confidence > 0.0 && t.category_confidence <= 1.0);
+}
+
+/// The category and the topic of a case never contradict: cases whose words the
+/// seven-class category model reads as another class get the category of their confident
+/// topic (a wage case is 劳动和社会保障; a traffic-order case is 政法, a parent the
+/// category model does not know).
+#[test]
+fn category_follows_a_confident_topic() {
+    let kw = &tagger().keywords;
+    for (title, body, topic) in [
+        (
+            "工地拖欠工资",
+            "在建筑工地干了半年活，包工头至今拖欠工资不给",
+            "wage_arrears",
+        ),
+        (
+            "小区停水三天",
+            "我们小区已经连续停水三天，自来水公司也不给说法",
+            "water_supply",
+        ),
+        (
+            "路口车辆乱闯红灯",
+            "学校门口路口车辆经常闯红灯，交警不管，非常危险",
+            "traffic_order",
+        ),
+        (
+            "动迁款一直不到位",
+            "我家老房子动迁三年了，动迁款至今没有发放",
+            "demolition_resettlement",
+        ),
+    ] {
+        let t = tagger().tag(title, body);
+        assert_eq!(t.topic, topic, "{title}");
+        assert!(
+            t.topic_confidence >= hotline::tag::topics::CATEGORY_FOLLOWS_TOPIC,
+            "{title}: {}",
+            t.topic_confidence
+        );
+        let parent = &kw.topics[kw.position(topic).unwrap()].category;
+        assert_eq!(&t.category, parent, "{title}");
+    }
 }
 
 #[test]

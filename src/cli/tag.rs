@@ -17,14 +17,14 @@ use crate::model::Case;
 use crate::tag::data::load_all;
 use crate::tag::features::FeatureConfig;
 use crate::tag::json::tag_json;
-use crate::tag::keywords::Keywords;
 use crate::tag::linear::{LinearModel, Loss, TrainOptions};
 use crate::tag::route::{
     route_accuracy, route_examples, train_route, train_route_with, train_store, RouteExample,
     RouteSettings,
 };
-use crate::tag::topics::{bootstrap, read_check, read_messages, resolve_check, BOOTSTRAP_FILES};
-use crate::tag::train::{cross_validate, evaluate, fit, fit_with, FitOptions, IdfMode, Learner};
+use crate::tag::topic_eval::{self, TopicTraining};
+use crate::tag::topics::{bootstrap, read_check, resolve_check};
+use crate::tag::train::{cross_validate, evaluate, fit_with, FitOptions, IdfMode, Learner};
 use crate::tag::{tagger, Tagger};
 
 #[derive(Args, Debug)]
@@ -78,7 +78,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_save: bool,
     #[arg(long, value_enum, default_value = "svm")]
-    pub learner: Learner,
+    pub learner: LearnerArg,
     /// Inverse regularisation strength (default 2 for the category model, 0.5 for --topics).
     #[arg(long)]
     pub c: Option<f32>,
@@ -96,14 +96,14 @@ pub struct TrainArgs {
     pub chars: Option<(u8, u8)>,
     /// SVM loss.
     #[arg(long, value_enum, default_value = "squared-hinge")]
-    pub loss: Loss,
+    pub loss: LossArg,
     /// Class weighting: each class's cost times (n / (k · n_class))^BALANCE (0: none;
     /// default 1, balanced).
     #[arg(long)]
     pub balance: Option<f32>,
     /// IDF formula.
     #[arg(long, value_enum, default_value = "smooth")]
-    pub idf: IdfMode,
+    pub idf: IdfArg,
     /// Drop buckets seen in fewer training documents than this.
     #[arg(long, default_value_t = 1)]
     pub min_df: u32,
@@ -233,6 +233,98 @@ pub struct EvalTopicsArgs {
     /// Write per-message keyword scores and model probabilities as JSON lines (for tuning).
     #[arg(long)]
     pub dump: Option<PathBuf>,
+    /// Leave one source out instead: train the topic model on the keyword bootstrap and the
+    /// --train-labels rows of the other sources, test on this source's --test-labels rows
+    /// (tipdm, replies, shangluo, or all for the three rotations). Prints
+    /// holdout_accuracy_SOURCE= (and holdout_all_accuracy_SOURCE= over all its labelled rows).
+    #[arg(long)]
+    pub hold_out_source: Option<String>,
+    /// With --hold-out-source: the training- and tuning-role labels (file,id,topic).
+    #[arg(
+        long,
+        num_args = 1..,
+        default_values = ["tests/topics_train.csv", "tests/topics_dev.csv"]
+    )]
+    pub train_labels: Vec<PathBuf>,
+    /// With --hold-out-source: the testing-role labels (never trained or tuned on).
+    #[arg(
+        long,
+        num_args = 1..,
+        default_values = ["tests/topics_check.csv", "tests/topics_holdout.csv"]
+    )]
+    pub test_labels: Vec<PathBuf>,
+    /// With --hold-out-source: write each rotation's split (SOURCE-train.csv, SOURCE-test.csv,
+    /// SOURCE-test-all.csv: text,topic) here, for a peer trained and scored on the same rows.
+    #[arg(long)]
+    pub split_dir: Option<PathBuf>,
+    /// With --hold-out-source: the keyword rules (default the built-in models/topics.toml),
+    /// to compare two versions on the same split.
+    #[arg(long)]
+    pub keywords: Option<PathBuf>,
+    /// With --hold-out-source: how many times a hand-labelled row counts against a
+    /// keyword-labelled one.
+    #[arg(long, default_value_t = 10)]
+    pub extra_weight: usize,
+}
+
+/// `--learner`: which learner fits the weights (see [`Learner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LearnerArg {
+    /// Hand-written one-vs-rest linear SVM, dual coordinate descent (the default).
+    Svm,
+    /// Hand-written multinomial logistic regression by SGD.
+    Logreg,
+    /// linfa-logistic (dense multinomial L-BFGS) over the most frequent buckets.
+    Linfa,
+}
+
+impl From<LearnerArg> for Learner {
+    fn from(a: LearnerArg) -> Learner {
+        match a {
+            LearnerArg::Svm => Learner::Svm,
+            LearnerArg::Logreg => Learner::Logreg,
+            LearnerArg::Linfa => Learner::Linfa,
+        }
+    }
+}
+
+/// `--loss`: the SVM loss (see [`Loss`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LossArg {
+    /// Hinge loss (liblinear `-s 3`).
+    Hinge,
+    /// Squared hinge loss (liblinear `-s 1`, the default).
+    SquaredHinge,
+}
+
+impl From<LossArg> for Loss {
+    fn from(a: LossArg) -> Loss {
+        match a {
+            LossArg::Hinge => Loss::Hinge,
+            LossArg::SquaredHinge => Loss::SquaredHinge,
+        }
+    }
+}
+
+/// `--idf`: the IDF formula (see [`IdfMode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdfArg {
+    /// ln((1+n)/(1+df)) + 1 (the default).
+    Smooth,
+    /// ln((1+n)/(1+df)), no +1: words in every document count nothing.
+    Plain,
+    /// 1 for every bucket seen (TF only).
+    Unit,
+}
+
+impl From<IdfArg> for IdfMode {
+    fn from(a: IdfArg) -> IdfMode {
+        match a {
+            IdfArg::Smooth => IdfMode::Smooth,
+            IdfArg::Plain => IdfMode::Plain,
+            IdfArg::Unit => IdfMode::Unit,
+        }
+    }
 }
 
 /// Parses `--chars MIN-MAX` (1 <= MIN <= MAX <= 4).
@@ -443,9 +535,9 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         ..TrainOptions::default()
     };
     let fo = FitOptions {
-        loss: args.loss,
+        loss: args.loss.into(),
         balance: args.balance.unwrap_or(1.0),
-        idf: args.idf,
+        idf: args.idf.into(),
         min_df: args.min_df,
         nb: args.nb.unwrap_or(0.5),
         mix: args.mix,
@@ -457,7 +549,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
             &examples,
             k.max(2),
             cfg,
-            args.learner,
+            args.learner.into(),
             opt,
             fo,
             grouped,
@@ -480,7 +572,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     }
     if !args.no_save {
         let t = Instant::now();
-        let model = fit_with(&examples, cfg, args.learner, opt, fo)?;
+        let model = fit_with(&examples, cfg, args.learner.into(), opt, fo)?;
         let path = model_path(args.out.clone(), "models/category");
         let n = write_model(&model, &path)?;
         eprintln!(
@@ -503,44 +595,29 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         }
         None => crate::tag::keywords::DEFAULT_TOPICS.to_string(),
     };
-    let kw = Keywords::parse(&kw_text)?;
-    let mut messages = Vec::new();
-    for rel in BOOTSTRAP_FILES {
-        if root.join(rel).exists() {
-            messages.extend(read_messages(root, rel)?);
-        } else {
-            eprintln!("skipping missing {}", root.join(rel).display());
-        }
-    }
+    let tr = TopicTraining {
+        kw_text,
+        cfg: FeatureConfig {
+            bits: args.bits.unwrap_or(14),
+            ..with_chars(FeatureConfig::default(), args.chars)
+        },
+        learner: args.learner.into(),
+        opt: TrainOptions {
+            c: args.c.unwrap_or(0.5),
+            epochs: args.epochs,
+            ..TrainOptions::default()
+        },
+        weight: args.extra_weight.max(1),
+    };
+    let kw = tr.keywords()?;
+    let messages = topic_eval::load_messages(root, |_| true)?;
     // hand-labelled rows never enter the keyword-labelled set (so a cross-validation fold
     // is unseen by the bootstrap too)
-    let mut exclude: HashSet<(String, String)> = HashSet::new();
-    for p in args.exclude.iter().chain(&args.extra) {
-        exclude.extend(read_check(p)?.into_iter().map(|r| (r.file, r.id)));
-    }
-    let (boot, counts) = bootstrap(&kw, &messages, &exclude);
-    let mut hand: Vec<HandRow> = Vec::new();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    for p in &args.extra {
-        let rows = read_check(p)?;
-        let (pairs, missing) = resolve_check(root, &rows)?;
-        if missing > 0 {
-            eprintln!("{}: {missing} rows not found in the datasets", p.display());
-        }
-        for (row, m) in pairs {
-            if !seen.insert((row.file.clone(), row.id.clone())) {
-                continue;
-            }
-            hand.push(HandRow {
-                source: p.display().to_string(),
-                example: crate::tag::data::Example {
-                    terms: m.terms(),
-                    label: row.topic.clone(),
-                    origin: format!("{}:{}", row.file, row.id),
-                },
-                message: m,
-            });
-        }
+    let all_labels: Vec<PathBuf> = args.exclude.iter().chain(&args.extra).cloned().collect();
+    let (boot, counts) = bootstrap(&kw, &messages, &topic_eval::labelled_ids(&all_labels)?);
+    let (hand, missing) = topic_eval::load_hand(root, &args.extra)?;
+    if missing > 0 {
+        eprintln!("{missing} hand-labelled rows not found in the datasets");
     }
     let counts: BTreeMap<_, _> = counts.into_iter().collect();
     eprintln!(
@@ -550,151 +627,25 @@ fn train_topics_cmd(args: &TrainArgs) -> Result<ExitCode> {
         counts,
         hand.len()
     );
-    let cfg = FeatureConfig {
-        bits: args.bits.unwrap_or(14),
-        ..with_chars(FeatureConfig::default(), args.chars)
-    };
-    let opt = TrainOptions {
-        c: args.c.unwrap_or(0.5),
-        epochs: args.epochs,
-        ..TrainOptions::default()
-    };
-    let weight = args.extra_weight.max(1);
     if let Some(k) = args.cv {
-        topics_cv(
-            &boot,
-            &hand,
-            k.max(2),
-            weight,
-            cfg,
-            args.learner,
-            opt,
-            &kw_text,
-            args.cv_dump.as_deref(),
-        )?;
+        let t0 = Instant::now();
+        let cv = topic_eval::cross_validate(&tr, &boot, &hand, k.max(2), args.cv_dump.as_deref())?;
+        for (f, s) in cv.folds.iter().enumerate() {
+            println!("fold={} n={} accuracy={:.4}", f + 1, s.n, s.accuracy());
+        }
+        for (set, s) in &cv.by_set {
+            println!("source={set} n={} accuracy={:.4}", s.n, s.accuracy());
+        }
+        println!("cv_seconds={:.1}", t0.elapsed().as_secs_f64());
+        println!("topics_cv_accuracy={:.4}", cv.pooled.accuracy());
     }
     if !args.no_save {
-        let mut examples = boot;
-        for h in &hand {
-            for _ in 0..weight {
-                examples.push(h.example.clone());
-            }
-        }
-        let model = fit(&examples, cfg, args.learner, opt)?;
+        let model = tr.fit(&boot, &hand)?;
         let path = model_path(args.out.clone(), "models/topics");
         let n = write_model(&model, &path)?;
         eprintln!("wrote {} ({} bytes)", path.display(), n);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A hand-labelled row (from an --extra file) with its message and terms.
-struct HandRow {
-    source: String,
-    example: crate::tag::data::Example,
-    message: crate::tag::topics::Message,
-}
-
-/// K-fold cross-validation of the whole topic decision over the hand-labelled rows: each
-/// fold's model is trained on the keyword-labelled set plus the other folds' hand labels,
-/// and the full tagger (keywords + that model + the built-in category model) tags the held
-/// fold. Near-duplicate rows stay in one fold. Prints `topics_cv_accuracy=`.
-#[allow(clippy::too_many_arguments)]
-fn topics_cv(
-    boot: &[crate::tag::data::Example],
-    hand: &[HandRow],
-    k: usize,
-    weight: usize,
-    cfg: FeatureConfig,
-    learner: Learner,
-    opt: TrainOptions,
-    kw_text: &str,
-    dump: Option<&Path>,
-) -> Result<()> {
-    if hand.len() < k {
-        bail!(
-            "--cv {k} needs at least {k} hand-labelled rows (--extra), found {}",
-            hand.len()
-        );
-    }
-    let t0 = Instant::now();
-    let examples: Vec<_> = hand.iter().map(|h| h.example.clone()).collect();
-    let groups = crate::tag::data::duplicate_groups(&examples);
-    let (fold, _) = crate::tag::data::group_folds(&groups, k, 20261122);
-    let mut predicted: Vec<String> = vec![String::new(); hand.len()];
-    let mut dumped: Vec<Option<serde_json::Value>> = vec![None; hand.len()];
-    for f in 0..k {
-        let mut train: Vec<crate::tag::data::Example> = boot.to_vec();
-        for (h, &hf) in hand.iter().zip(&fold) {
-            if hf != f {
-                for _ in 0..weight {
-                    train.push(h.example.clone());
-                }
-            }
-        }
-        let model = fit(&train, cfg, learner, opt)?;
-        let t = Tagger::from_parts(
-            tagger().category.clone(),
-            Some(model),
-            Keywords::parse(kw_text)?,
-            None,
-        );
-        let held: Vec<usize> = (0..hand.len()).filter(|&i| fold[i] == f).collect();
-        let out: Vec<(usize, String, Option<serde_json::Value>)> = held
-            .par_iter()
-            .map(|&i| {
-                let (title, body) = hand[i].message.title_body();
-                let topic = t.tag(&title, &body).topic;
-                let d = dump.map(|_| {
-                    let s = t.debug_scores(&title, &body);
-                    serde_json::json!({
-                        "origin": hand[i].example.origin, "source": hand[i].source,
-                        "fold": f, "gold": hand[i].example.label,
-                        "kw": s.0, "model": s.1, "category": s.2, "category_conf": s.3,
-                    })
-                });
-                (i, topic, d)
-            })
-            .collect();
-        let mut ok = 0;
-        for (i, topic, d) in out {
-            ok += usize::from(topic == hand[i].example.label);
-            predicted[i] = topic;
-            dumped[i] = d;
-        }
-        println!(
-            "fold={} n={} accuracy={:.4}",
-            f + 1,
-            held.len(),
-            ok as f64 / held.len().max(1) as f64
-        );
-    }
-    let mut per_source: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (h, p) in hand.iter().zip(&predicted) {
-        let e = per_source.entry(h.source.as_str()).or_default();
-        e.1 += 1;
-        e.0 += usize::from(*p == h.example.label);
-    }
-    for (src, (ok, n)) in &per_source {
-        println!("source={src} n={n} accuracy={:.4}", *ok as f64 / *n as f64);
-    }
-    if let Some(path) = dump {
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        );
-        for d in dumped.into_iter().flatten() {
-            writeln!(w, "{d}")?;
-        }
-    }
-    let ok = hand
-        .iter()
-        .zip(&predicted)
-        .filter(|(h, p)| **p == h.example.label)
-        .count();
-    println!("cv_seconds={:.1}", t0.elapsed().as_secs_f64());
-    println!("topics_cv_accuracy={:.4}", ok as f64 / hand.len() as f64);
-    Ok(())
 }
 
 /// The cases of exports read as `hotline ingest` reads them (nothing stored).
@@ -883,6 +834,9 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
             .context("no shared datasets (set --shared or $HOTLINE_SHARED)")?,
     };
     let root = shared.join("datasets");
+    if let Some(source) = &args.hold_out_source {
+        return hold_out_cmd(&args, &root, source);
+    }
     let rows = read_check(&args.data)?;
     let (pairs, missing) = resolve_check(&root, &rows)?;
     let own = load_tagger(&args.model_dir)?;
@@ -937,4 +891,83 @@ pub fn run_eval_topics(args: EvalTopicsArgs) -> Result<ExitCode> {
     println!("n={}", pairs.len());
     println!("accuracy={:.4}", correct as f64 / pairs.len().max(1) as f64);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `hotline eval topics --hold-out-source`: the leave-one-source-out table.
+fn hold_out_cmd(args: &EvalTopicsArgs, root: &Path, source: &str) -> Result<ExitCode> {
+    let sources: Vec<&str> = match source {
+        "all" => vec!["tipdm", "replies", "shangluo"],
+        s => vec![s],
+    };
+    let kw_text = match &args.keywords {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?
+        }
+        None => crate::tag::keywords::DEFAULT_TOPICS.to_string(),
+    };
+    let tr = TopicTraining {
+        kw_text,
+        cfg: FeatureConfig {
+            bits: 14,
+            ..FeatureConfig::default()
+        },
+        learner: Learner::Svm,
+        opt: TrainOptions {
+            c: 0.5,
+            ..TrainOptions::default()
+        },
+        weight: args.extra_weight.max(1),
+    };
+    if let Some(d) = &args.split_dir {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let labels = topic_eval::LabelRoles {
+        train: args.train_labels.clone(),
+        test: args.test_labels.clone(),
+    };
+    for s in sources {
+        let write = |split: &topic_eval::Split| {
+            if let Some(d) = &args.split_dir {
+                write_split(&d.join(format!("{s}-train.csv")), split.train)?;
+                write_split(&d.join(format!("{s}-test.csv")), split.test)?;
+                write_split(&d.join(format!("{s}-test-all.csv")), split.test_all)?;
+            }
+            Ok(())
+        };
+        let h = topic_eval::hold_out_source(&tr, root, &labels, s, write)?;
+        let rate = |k: usize, n: usize| k as f64 / n.max(1) as f64;
+        let (sc, all) = (h.score, h.score_all);
+        println!(
+            "holdout_source={s} train_hand={} train_bootstrap={} dropped_duplicates={} test={} \
+             predicted_other={:.4} gold_other={:.4}",
+            h.train,
+            h.bootstrap,
+            h.dropped,
+            sc.n,
+            rate(sc.predicted_other, sc.n),
+            rate(sc.gold_other, sc.n)
+        );
+        println!("holdout_accuracy_{s}={:.4}", sc.accuracy());
+        println!(
+            "holdout_all_source={s} test={} predicted_other={:.4} gold_other={:.4}",
+            all.n,
+            rate(all.predicted_other, all.n),
+            rate(all.gold_other, all.n)
+        );
+        println!("holdout_all_accuracy_{s}={:.4}", all.accuracy());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes hand rows as `text,topic` (title and body joined by a newline).
+fn write_split(path: &Path, rows: &[&topic_eval::HandRow]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    w.write_record(["text", "topic"])?;
+    for h in rows {
+        let (title, body) = h.message.title_body();
+        w.write_record([format!("{title}\n{body}").trim(), h.example.label.as_str()])?;
+    }
+    w.flush()?;
+    Ok(())
 }

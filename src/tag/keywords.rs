@@ -21,6 +21,11 @@ const TITLE_BOOST: f32 = 4.0;
 #[derive(Debug, Clone, Deserialize)]
 struct TopicFile {
     topic: Vec<TopicSpec>,
+    /// Regional and colloquial words for a keyword of the rules (`动迁 = "拆迁"`): each
+    /// counts as that keyword does, for every topic that has it, so an office's own words
+    /// for a known problem carry the same evidence.
+    #[serde(default)]
+    regional: BTreeMap<String, String>,
 }
 
 /// One topic as written in topics.toml.
@@ -209,7 +214,10 @@ impl Keywords {
         }
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
         let mut roles: Vec<Vec<Role>> = Vec::new();
-        let mut add = |p: &str, role: Role, index: &mut BTreeMap<String, usize>| {
+        let add = |p: &str,
+                   role: Role,
+                   index: &mut BTreeMap<String, usize>,
+                   roles: &mut Vec<Vec<Role>>| {
             let p = p.trim().to_lowercase();
             if p.is_empty() {
                 return;
@@ -223,13 +231,29 @@ impl Keywords {
         };
         for (t, spec) in file.topic.iter().enumerate() {
             for (k, &w) in &spec.keywords {
-                add(k, Role::Add(t, w), &mut index);
+                add(k, Role::Add(t, w), &mut index, &mut roles);
             }
             for s in &spec.synonyms {
-                add(s, Role::Add(t, SYNONYM_WEIGHT), &mut index);
+                add(s, Role::Add(t, SYNONYM_WEIGHT), &mut index, &mut roles);
             }
             for e in &spec.exclude {
-                add(e, Role::Exclude(t), &mut index);
+                add(e, Role::Exclude(t), &mut index, &mut roles);
+            }
+        }
+        for (word, standard) in &file.regional {
+            let std_key = standard.trim().to_lowercase();
+            let Some(&i) = index.get(&std_key) else {
+                bail!(
+                    "topics.toml: regional word {word} stands for {standard}, which no topic has"
+                );
+            };
+            let adds: Vec<Role> = roles[i]
+                .iter()
+                .filter(|r| matches!(r, Role::Add(..)))
+                .copied()
+                .collect();
+            for r in adds {
+                add(word, r, &mut index, &mut roles);
             }
         }
         let mut patterns = vec![String::new(); index.len()];
@@ -365,6 +389,76 @@ mod tests {
         let (best, _, _) = hits.best().unwrap();
         assert_eq!(kw.topics[best].id, "street_lighting");
         assert!(hits.matched[best].contains(&"路灯".to_string()));
+    }
+
+    /// Every regional word of models/topics.toml scores, alone in a text, the same topics as
+    /// the keyword it stands for.
+    #[test]
+    fn each_regional_word_scores_as_its_keyword() {
+        let file: TopicFile = toml::from_str(DEFAULT_TOPICS).unwrap();
+        assert!(file.regional.len() >= 20);
+        let kw = Keywords::builtin();
+        for (word, standard) in &file.regional {
+            let a = kw.score("", word);
+            let b = kw.score("", standard);
+            assert!(a.best().is_some(), "{word} scores nothing");
+            assert_eq!(
+                a.best().map(|x| x.0),
+                b.best().map(|x| x.0),
+                "{word} / {standard}"
+            );
+        }
+    }
+
+    /// Messages as other cities write them: the regional word alone names the problem.
+    #[test]
+    fn regional_messages_find_their_topic() {
+        let kw = Keywords::builtin();
+        for (title, body, want) in [
+            (
+                "关于动迁补偿的问题",
+                "我家老房子动迁三年了还没有给钱",
+                "demolition_resettlement",
+            ),
+            (
+                "回迁房迟迟不交付",
+                "小区回迁房说好去年交付至今没有消息",
+                "demolition_resettlement",
+            ),
+            (
+                "买房五年办不下房照",
+                "开发商一直拖着不给办房照",
+                "housing_quality",
+            ),
+            (
+                "房本什么时候能下来",
+                "交房两年了房本还没办",
+                "housing_quality",
+            ),
+            (
+                "家里地暖冰凉",
+                "入冬以来热力公司一直没有供热",
+                "gas_heating",
+            ),
+            ("单位三个月没开资", "老板说没钱拖着不开资", "wage_arrears"),
+            (
+                "合疗报销比例太低",
+                "农村合疗报销手续麻烦",
+                "social_insurance",
+            ),
+            ("楼上跑水", "楼上跑水把我家天花板泡了", "housing_quality"),
+        ] {
+            let hits = kw.score(title, body);
+            let (best, _, _) = hits.best().unwrap_or_else(|| panic!("{title}: no topic"));
+            assert_eq!(kw.topics[best].id, want, "{title}");
+        }
+    }
+
+    #[test]
+    fn a_regional_word_for_an_unknown_keyword_is_an_error() {
+        let text = format!("{DEFAULT_TOPICS}\n\"某词\" = \"没有这个关键词\"\n");
+        let err = Keywords::parse(&text).err().expect("an error").to_string();
+        assert!(err.contains("没有这个关键词"), "{err}");
     }
 
     /// The hits of the trie are those of an Aho-Corasick automaton of the same patterns

@@ -277,7 +277,7 @@ pub fn argmax(p: &[f32]) -> (usize, f32) {
 }
 
 /// The loss of the SVM learner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Loss {
     /// Hinge loss (liblinear `-s 3`).
     Hinge,

@@ -28,6 +28,7 @@ pub mod linear;
 pub mod linfa_lr;
 pub mod route;
 pub mod scorer;
+pub mod topic_eval;
 pub mod topics;
 pub mod train;
 pub mod urgent;
@@ -322,6 +323,11 @@ impl Tagger {
         };
         let d = topics::decide(kw, &kw_scores, &model_p);
         let (topic_i, topic_conf) = (d.primary, d.confidence);
+        // a confident topic names the category (its parent), so the two never contradict
+        let (category, cconf, cat_names) = match topics::parent_category(kw, &d) {
+            Some(parent) if parent != category => (parent.to_string(), topic_conf, Vec::new()),
+            _ => (category, cconf, cat_names),
+        };
         let secondary: Vec<Scored> = top_k(&d.votes, 2, |i| {
             i != topic_i && d.votes[i] >= topics::SECONDARY_THRESHOLD
         })

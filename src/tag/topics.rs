@@ -89,6 +89,18 @@ pub fn decide(kw: &Keywords, kw_scores: &[f32], model_p: &[f32]) -> Decision {
     }
 }
 
+/// Topic confidence from which the category is the topic's parent (一级分类 in
+/// ../shared/topics.md) whatever the category model says, so the two never contradict.
+pub const CATEGORY_FOLLOWS_TOPIC: f32 = 0.5;
+
+/// The category a case gets given its topic decision: the topic's parent when the topic is
+/// confident (and is not `other`), else `None` (the category model decides).
+pub fn parent_category<'k>(kw: &'k Keywords, d: &Decision) -> Option<&'k str> {
+    let spec = &kw.topics[d.primary];
+    (spec.id != "other" && !spec.category.is_empty() && d.confidence >= CATEGORY_FOLLOWS_TOPIC)
+        .then_some(spec.category.as_str())
+}
+
 /// One unlabelled message from a dataset.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -261,4 +273,46 @@ pub fn resolve_check(root: &Path, rows: &[CheckRow]) -> Result<(Vec<(CheckRow, M
         }
     }
     Ok((out, missing))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(kw: &Keywords, id: &str, confidence: f32) -> Decision {
+        Decision {
+            primary: kw.position(id).unwrap(),
+            confidence,
+            votes: vec![0.0; kw.topics.len()],
+        }
+    }
+
+    /// A confident topic names its parent (一级分类 of models/topics.toml); a doubtful one and
+    /// `other` leave the category to the category model.
+    #[test]
+    fn a_confident_topic_names_its_parent_category() {
+        let kw = Keywords::builtin();
+        let sure = CATEGORY_FOLLOWS_TOPIC;
+        assert_eq!(
+            parent_category(&kw, &decision(&kw, "water_supply", sure)),
+            Some("城乡建设")
+        );
+        assert_eq!(
+            parent_category(&kw, &decision(&kw, "wage_arrears", 0.9)),
+            Some("劳动和社会保障")
+        );
+        assert_eq!(
+            parent_category(&kw, &decision(&kw, "traffic_order", 0.9)),
+            Some("政法")
+        );
+        assert_eq!(
+            parent_category(&kw, &decision(&kw, "water_supply", sure - 0.01)),
+            None
+        );
+        assert_eq!(parent_category(&kw, &decision(&kw, "other", 1.0)), None);
+        // every topic but other has a parent
+        for t in kw.topics.iter().filter(|t| t.id != "other") {
+            assert!(!t.category.is_empty(), "{} has no parent", t.id);
+        }
+    }
 }

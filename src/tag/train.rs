@@ -13,7 +13,7 @@ use super::features::{idf_from_counts, FeatureConfig, SparseVec};
 use super::linear::{train_logreg, train_svm_with, LinearModel, Loss, SvmParams, TrainOptions};
 
 /// Which learner fits the weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Learner {
     /// Hand-written one-vs-rest linear SVM, dual coordinate descent (the default).
     Svm,
@@ -24,7 +24,7 @@ pub enum Learner {
 }
 
 /// How the IDF of a bucket is computed from its document frequency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdfMode {
     /// ln((1+n)/(1+df)) + 1 (the default).
     Smooth,
