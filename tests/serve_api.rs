@@ -89,10 +89,9 @@ fn json_at(base: &str, path: &str) -> serde_json::Value {
 
 fn cli(args: &[&str]) -> serde_json::Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    cmd.args(args);
-    if args[0] != "tag" {
-        cmd.arg("--index").arg(&fixture().index);
-    }
+    // Every command reads the served store; `tag --index` suggests departments from the
+    // store's own history, as the workspace does.
+    cmd.args(args).arg("--index").arg(&fixture().index);
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
