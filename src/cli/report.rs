@@ -23,9 +23,9 @@ pub struct ReportArgs {
     /// YYYY-MM.
     #[arg(long)]
     pub month: String,
-    /// md, html, json, docx or xlsx.
-    #[arg(long, default_value = "md")]
-    pub format: String,
+    /// md, html, json, docx or xlsx (default: what the --out file's extension names, else md).
+    #[arg(long)]
+    pub format: Option<String>,
     /// Output file (default: stdout for md and json, `report-YYYY-MM.<ext>` otherwise).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -109,7 +109,7 @@ fn merge_by_id(cases: Vec<Case>) -> Vec<Case> {
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let month = YearMonth::parse(&args.month)?;
-    let format = Format::parse(&args.format)?;
+    let format = output_format(args.format.as_deref(), args.out.as_deref())?;
     let out = match (&args.out, format.is_text() && format != Format::Html) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
@@ -177,4 +177,40 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report's format: `--format` when given, else the one the `--out` file's extension
+/// names, else Markdown. A `--format` that contradicts the file's extension is refused: a
+/// `report.docx` holding Markdown would not open in Word.
+fn output_format(format: Option<&str>, out: Option<&std::path::Path>) -> Result<Format> {
+    let named = out.and_then(Format::from_path);
+    match (format.map(Format::parse).transpose()?, named) {
+        (Some(f), Some(n)) if f != n => anyhow::bail!(
+            "--format {} 与输出文件 {} 的扩展名不符：去掉 --format，或把文件名改为 .{}",
+            f.extension(),
+            out.map(|p| p.display().to_string()).unwrap_or_default(),
+            f.extension()
+        ),
+        (Some(f), _) => Ok(f),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(Format::Markdown),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_out_extension_names_the_format_unless_format_says_otherwise() {
+        let f = |fmt: Option<&str>, out: Option<&str>| output_format(fmt, out.map(Path::new));
+        assert_eq!(f(None, Some("r.docx")).unwrap(), Format::Docx);
+        assert_eq!(f(None, Some("r.XLSX")).unwrap(), Format::Xlsx);
+        assert_eq!(f(None, Some("r.txt")).unwrap(), Format::Markdown);
+        assert_eq!(f(None, None).unwrap(), Format::Markdown);
+        assert_eq!(f(Some("html"), Some("r.htm")).unwrap(), Format::Html);
+        assert_eq!(f(Some("json"), Some("out")).unwrap(), Format::Json);
+        assert!(f(Some("md"), Some("r.docx")).is_err());
+    }
 }

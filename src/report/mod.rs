@@ -1148,6 +1148,12 @@ impl Format {
         })
     }
 
+    /// The format a file name's extension names (`report.docx` → DOCX), if it names one.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        Format::parse(ext).ok().filter(|_| ext.len() <= 8)
+    }
+
     /// The file extension.
     pub fn extension(self) -> &'static str {
         match self {
