@@ -109,23 +109,25 @@ fn merge_by_id(cases: Vec<Case>) -> Vec<Case> {
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let month = YearMonth::parse(&args.month)?;
-    let format = output_format(args.format.as_deref(), args.out.as_deref())?;
-    let out = match (&args.out, format.is_text() && format != Format::Html) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => None,
-        (None, false) => Some(PathBuf::from(format!(
-            "report-{month}.{}",
-            format.extension()
-        ))),
-    };
     let protected = crate::outfile::Protected {
         inputs: args.input.clone(),
         dirs: vec![args.index.index.clone()],
     };
-    if let Some(path) = &out {
-        // Refused before the cases are read, not after the work.
+    // A target that is an input or inside the store is refused first (and before the cases
+    // are read), whatever else is wrong with the arguments.
+    if let Some(path) = &args.out {
         crate::outfile::check_target(path, &protected)?;
     }
+    let format = output_format(args.format.as_deref(), args.out.as_deref())?;
+    let out = match (&args.out, format.is_text() && format != Format::Html) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => {
+            let path = PathBuf::from(format!("report-{month}.{}", format.extension()));
+            crate::outfile::check_target(&path, &protected)?;
+            Some(path)
+        }
+    };
     let mut timer = crate::hotspots::StageTimer::new();
     let cases = load_cases(&args)?;
     timer.stage("report: load cases");
