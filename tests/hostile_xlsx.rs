@@ -12,6 +12,16 @@ use hotline::ingest::{read_path, ReadOptions};
 
 const HEADER: &[&str] = &["工单编号", "受理时间", "诉求内容"];
 
+/// A shared-strings part holding one string of 300 MB (about 300 KB deflated).
+fn one_shared_string_of_300_mb(w: &mut dyn Write) -> std::io::Result<()> {
+    w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#)?;
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..300 {
+        w.write_all(&chunk)?;
+    }
+    w.write_all(b"</t></si></sst>")
+}
+
 #[test]
 fn a_cell_at_the_last_column_and_row_costs_no_memory() {
     let dir = tempfile::tempdir().unwrap();
@@ -32,15 +42,7 @@ fn a_huge_shared_string_refuses_the_workbook_and_the_other_files_are_ingested() 
     let rows = text_rows(&[HEADER, &["H1", "2024-05-01 10:00", "路灯不亮"]]);
     let huge = dir.path().join("huge.xlsx");
     // 300 MB of one unused shared string: about 300 KB deflated.
-    let shared = |w: &mut dyn Write| -> std::io::Result<()> {
-        w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#)?;
-        let chunk = vec![b'a'; 1 << 20];
-        for _ in 0..300 {
-            w.write_all(&chunk)?;
-        }
-        w.write_all(b"</t></si></sst>")
-    };
-    write_xlsx(&huge, None, &rows, Some(&shared));
+    write_xlsx(&huge, None, &rows, Some(&one_shared_string_of_300_mb));
     let err = read_path(&huge, &ReadOptions::default()).unwrap_err();
     let msg = format!("{err:#}");
     assert!(
@@ -80,15 +82,7 @@ fn a_shared_string_part_lying_about_its_size_is_measured_and_refused() {
     let rows = text_rows(&[HEADER, &["L1", "2024-05-01 10:00", "路灯不亮"]]);
     let liar = dir.path().join("liar.xlsx");
     // 300 MB of one shared string whose zip entry claims 1,000 bytes.
-    let shared = |w: &mut dyn Write| -> std::io::Result<()> {
-        w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#)?;
-        let chunk = vec![b'a'; 1 << 20];
-        for _ in 0..300 {
-            w.write_all(&chunk)?;
-        }
-        w.write_all(b"</t></si></sst>")
-    };
-    write_xlsx(&liar, None, &rows, Some(&shared));
+    write_xlsx(&liar, None, &rows, Some(&one_shared_string_of_300_mb));
     hostile_gen::declare_size(&liar, "xl/sharedStrings.xml", 1000);
     let err = read_path(&liar, &ReadOptions::default()).unwrap_err();
     let msg = format!("{err:#}");
